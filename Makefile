@@ -1,0 +1,29 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV := .venv
+STAMP := $(VENV)/.installed
+HELPLINE := $(VENV)/bin/helpline
+
+.PHONY: install run test train doctor bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml scripts/install.sh
+	@scripts/install.sh
+
+run: install
+	@$(HELPLINE) run
+
+test: install
+	@$(HELPLINE) test
+
+train: install
+	@$(HELPLINE) train
+
+doctor: install
+	@$(HELPLINE) doctor
+
+bench: install
+	@$(HELPLINE) bench
+
+clean:
+	rm -rf models results .pytest_cache

@@ -1,0 +1,37 @@
+"""The action server plus the NLG endpoint: `python -m actions.server`.
+
+One Sanic app serves rasa_sdk's `/webhook` (custom actions) and our `/nlg`
+(Rasa asks it to render every `utter_*` response in the conversation's
+language and fitted to its channel). It binds to localhost by default: it
+has no authentication and must not be exposed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk.endpoint import create_app as create_action_app
+from sanic import Sanic
+
+from actions.nlg import nlg_route
+from bot import logsafety
+from bot.settings import load_settings
+
+
+def create_app() -> Sanic:
+    app = create_action_app("actions", cors_origins=None)
+    app.add_route(nlg_route, "/nlg", methods=["POST"])
+    return app
+
+
+def main() -> None:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafety.install(settings.log_level)
+    app = create_app()
+    logging.getLogger(__name__).info("Action and NLG server on %s", settings.actions_url)
+    app.run(settings.actions_host, settings.actions_port, workers=1, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

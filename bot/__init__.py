@@ -1,0 +1,1 @@
+"""The helpline's framework-free core: settings, language, content, risk, cases, notifications."""

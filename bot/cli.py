@@ -1,0 +1,112 @@
+"""`helpline`: run, train, test and check the helpline.
+
+    helpline run       train if needed, then serve actions + Rasa in the foreground
+    helpline train     train only if config, domain or data changed (--force to retrain)
+    helpline test      rasa data validate, pytest, Rasa test stories
+    helpline doctor    check settings, secrets, databases, model and channels
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from bot import doctor as doctor_module
+from bot.settings import SettingsError, child_environment, ensure_local_secrets, load_settings, require_valid
+from bot.supervisor import Child, run_together
+from bot.training import train as train_model
+
+
+def _prepare(generate_secrets: bool) -> "Settings":  # type: ignore[name-defined]  # noqa: F821
+    settings = load_settings()
+    if generate_secrets and not settings.production:
+        ensure_local_secrets(settings.root)
+        settings = load_settings()
+    return require_valid(settings)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    train_model(settings.root, env=child_environment(settings), force=args.force)
+    return 0
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    try:
+        settings = _prepare(generate_secrets=True)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    env = child_environment(settings)
+    model = train_model(settings.root, env=env)
+    (settings.root / "var").mkdir(exist_ok=True)
+    children = [
+        Child("action server", [sys.executable, "-m", "actions.server"]),
+        Child("Rasa server", [sys.executable, "-m", "rasa_ext.serve", str(model)]),
+    ]
+    base = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
+    print(
+        "helpline: starting (the Rasa server takes about a minute to load the model)\n"
+        f"  Rasa server + channels: {base}  (REST: POST {base}/webhooks/rest/webhook?token=...)\n"
+        f"  action + NLG server:    {settings.actions_url}  (local only)\n"
+        f"  API token: HELPLINE_API_TOKEN in {'the environment' if settings.production else 'var/secrets.env or .env'}\n"
+        "  Ctrl-C stops both.",
+        flush=True,
+    )
+    return run_together(children, env=env, cwd=str(settings.root))
+
+
+def cmd_test(_: argparse.Namespace) -> int:
+    settings = load_settings()
+    env = child_environment(settings)
+    root = settings.root
+    steps: list[tuple[str, list[str]]] = [
+        ("validate training data", [sys.executable, "-m", "rasa", "data", "validate", "--config", "config.yml", "--domain", "domain.yml", "--data", "data"]),
+        ("pytest", [sys.executable, "-m", "pytest", "-q"]),
+    ]
+    for label, command in steps:
+        print(f"== {label}", flush=True)
+        if subprocess.run(command, cwd=root, env=env).returncode != 0:
+            print(f"helpline test: '{label}' failed", file=sys.stderr)
+            return 1
+    print("== test stories", flush=True)
+    model = train_model(root, env=env)
+    stories = [str(p.relative_to(root)) for p in sorted((root / "tests").rglob("test_*.yml"))]
+    if stories:
+        result = subprocess.run(
+            [sys.executable, "-m", "rasa", "test", "core", "--model", str(model), "--stories", "tests/stories",
+             "--fail-on-prediction-errors", "--out", "results", "--endpoints", "endpoints.yml"],
+            cwd=root, env=env,
+        )
+        if result.returncode != 0:
+            print("helpline test: test stories failed (see results/failed_test_stories.yml)", file=sys.stderr)
+            return 1
+    print("helpline test: all passed", flush=True)
+    return 0
+
+
+def cmd_doctor(_: argparse.Namespace) -> int:
+    return doctor_module.run(load_settings())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="helpline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="train if needed and serve").set_defaults(func=cmd_run)
+    train = sub.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if the model is up to date")
+    train.set_defaults(func=cmd_train)
+    sub.add_parser("test", help="validate data, run pytest and the test stories").set_defaults(func=cmd_test)
+    sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except subprocess.CalledProcessError as exc:
+        print(f"helpline: a step failed ({exc.cmd[2:4] if len(exc.cmd) > 3 else exc.cmd}); see the output above", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The helpline's texts, one YAML file per language, and how to render them.
+
+Texts live in `content/texts/<lang>.yml` so translators edit one file each.
+A response has a full form (`text`, for Telegram and REST) and a short form
+(`sms`) that must fit in two SMS segments. Topic answers get their legal
+sources appended from `content/topics.yml`, so the citation is data, kept once
+for every language.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+SMS_CHANNELS = frozenset({"twilio_sms"})
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    native: str
+    support: str  # "full" or "basic"
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    intent: str
+    response: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+    def as_nlg(self) -> dict[str, Any]:
+        """The JSON body Rasa's NLG client expects."""
+        return {"text": self.text, "buttons": self.buttons, "image": None, "elements": [], "attachments": [], "custom": {}}
+
+
+class _Blank(dict):
+    """format_map helper: an unknown placeholder renders as nothing, never a crash."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class Catalog:
+    """All languages' texts and the topics' sources, loaded once."""
+
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+        meta = _load_yaml(content_dir / "languages.yml")
+        self.default_language: str = meta["default"]
+        self.languages: dict[str, Language] = {
+            code: Language(code, spec["name"], spec["native"], spec.get("support", "full"))
+            for code, spec in meta["languages"].items()
+        }
+        self.basic_responses: frozenset[str] = frozenset(meta.get("basic_responses", []))
+        self.texts: dict[str, dict[str, Any]] = {
+            code: _load_yaml(content_dir / "texts" / f"{code}.yml") for code in self.languages
+        }
+        topics = _load_yaml(content_dir / "topics.yml")["topics"]
+        self.topics: dict[str, Topic] = {
+            key: Topic(key, spec["intent"], spec["response"], tuple(spec["sources"])) for key, spec in topics.items()
+        }
+        self._topic_by_response = {t.response: t for t in self.topics.values()}
+
+    def language(self, code: str | None) -> str:
+        """A supported language code: the given one if known, else the default."""
+        return code if code in self.languages else self.default_language
+
+    def response_names(self, code: str) -> set[str]:
+        return set(self.texts[code].get("responses", {}))
+
+    def has(self, name: str, code: str | None = None) -> bool:
+        return name in self.texts[self.language(code)].get("responses", {})
+
+    def label(self, key: str, code: str | None) -> str:
+        code = self.language(code)
+        return self.texts[code].get("labels", {}).get(key) or self.texts[self.default_language]["labels"][key]
+
+    def _entry(self, name: str, code: str) -> tuple[dict[str, Any], str]:
+        """The response entry in the language, falling back to the default language."""
+        for lang in (code, self.default_language):
+            entry = self.texts[lang].get("responses", {}).get(name)
+            if entry:
+                return entry, lang
+        raise KeyError(f"no text named {name!r} in any language")
+
+    def render(self, name: str, code: str | None, channel: str | None = None, **args: Any) -> Rendered:
+        """Render response `name` in language `code`, short form on SMS channels."""
+        entry, lang = self._entry(name, self.language(code))
+        short = channel in SMS_CHANNELS
+        template = entry.get("sms") if short and entry.get("sms") else entry["text"]
+        text = string.Formatter().vformat(template, (), _Blank(args))
+        topic = self._topic_by_response.get(name)
+        if topic:
+            sources = topic.sources[:1] if short else topic.sources
+            text = f"{text}\n{self.label('source', lang)}: {'; '.join(sources)}"
+        # Numbered choices become buttons on channels that show them; the text
+        # already lists the numbers, which is all SMS has.
+        buttons = [] if short else [{"title": str(label), "payload": str(number)} for number, label in args.get("choices", [])]
+        return Rendered(text=text.strip(), buttons=buttons)
+
+
+def _load_yaml(path: Path) -> Mapping[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    return Catalog(PROJECT_ROOT / "content")

@@ -1,0 +1,75 @@
+"""`helpline doctor`: every problem on one line, with its fix."""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Callable
+
+from bot.settings import Settings
+from bot.training import current_model
+
+
+def _check_database(url: str, label: str, variable: str) -> str | None:
+    from sqlalchemy import create_engine, text
+
+    try:
+        kwargs = {"connect_args": {"connect_timeout": 3}} if url.startswith("postgres") else {}
+        engine = create_engine(url, future=True, **kwargs)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any driver error means unreachable
+        reason = str(exc).splitlines()[0][:160]
+        return f"{label} unreachable ({reason}): check {variable} and that the server is running."
+    return None
+
+
+def _check_redis(url: str) -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        return f"Redis lock store unreachable ({str(exc)[:120]}): check HELPLINE_LOCK_STORE_URL and that Redis runs."
+    return None
+
+
+def find_problems(settings: Settings) -> list[str]:
+    """All problems found, each one line naming the setting and the fix."""
+    problems = list(settings.problems())
+    secrets_file = settings.root / "var" / "secrets.env"
+    if secrets_file.exists() and stat.S_IMODE(os.stat(secrets_file).st_mode) & 0o077:
+        problems.append(f"{secrets_file} is readable by others: run `chmod 600 {secrets_file}`.")
+    checks: list[Callable[[], str | None]] = [
+        lambda: _check_database(settings.database_url, "Case database", "HELPLINE_DATABASE_URL"),
+        lambda: _check_database(settings.tracker_store_url, "Tracker store", "HELPLINE_TRACKER_STORE_URL"),
+    ]
+    if settings.lock_store_url:
+        checks.append(lambda: _check_redis(settings.lock_store_url))
+    for check in checks:
+        found = check()
+        if found:
+            problems.append(found)
+    if current_model(settings.root) is None:
+        problems.append("No model for the current data: run `helpline train` (or `make run`, which trains).")
+    if settings.telegram_enabled and not settings.public_url:
+        problems.append("TELEGRAM_BOT_TOKEN is set but HELPLINE_PUBLIC_URL is not: set the public https URL for webhooks.")
+    if settings.twilio_enabled and not settings.public_url:
+        problems.append("TWILIO_AUTH_TOKEN is set but HELPLINE_PUBLIC_URL is not: Twilio signatures are checked against it.")
+    if settings.twilio_enabled and not settings.twilio_from_number:
+        problems.append("TWILIO_FROM_NUMBER is missing: set the Twilio number replies are sent from.")
+    return problems
+
+
+def run(settings: Settings) -> int:
+    problems = find_problems(settings)
+    print(f"helpline doctor ({settings.env} mode, root {settings.root})")
+    channels = ["rest"] + (["telegram"] if settings.telegram_enabled else []) + (["twilio_sms"] if settings.twilio_enabled else [])
+    print(f"  channels configured: {', '.join(channels)}")
+    if not problems:
+        print("  no problems found")
+        return 0
+    for problem in problems:
+        print(f"  problem: {problem}")
+    return 1

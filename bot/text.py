@@ -1,0 +1,42 @@
+"""Clean what a user typed before anything interprets it.
+
+Messages arrive with odd encodings, control characters, huge pastes and, on
+chat apps, a leading "/" that Rasa would read as a forced intent (`/restart`
+even un-pauses a conversation handed to a person). Every channel passes user
+text through `clean_user_text`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Longest text handed to NLU; longer messages are cut, never rejected.
+MAX_NLU_CHARS = 1000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+def decode_bytes(raw: bytes) -> str:
+    """Decode bytes as UTF-8, replacing what is invalid instead of failing."""
+    return raw.decode("utf-8", errors="replace")
+
+
+def clean_user_text(text: object) -> str:
+    """Return the message as safe plain text for NLU.
+
+    Non-strings become "", invalid code points are dropped, whitespace is
+    collapsed, the text is cut at MAX_NLU_CHARS and leading slashes are
+    removed so no user can send a Rasa command.
+    """
+    if isinstance(text, bytes):
+        text = decode_bytes(text)
+    if not isinstance(text, str):
+        return ""
+    text = text.encode("utf-8", errors="replace").decode("utf-8")
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text).replace("\ufffd", " ")
+    text = _SPACES.sub(" ", text).strip()
+    text = text[:MAX_NLU_CHARS].strip()
+    return text.lstrip("/").strip()

@@ -1,0 +1,87 @@
+"""REST channel for integration and testing: POST /webhooks/rest/webhook.
+
+Same contract as Rasa's REST channel (`{"sender", "message"}` in, a JSON list
+of `{"recipient_id", "text", ...}` out) but it refuses any request without the
+API token before reading the body, cleans the text (no forced intents) and
+never logs message texts or sender ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.text import clean_user_text
+from channels.auth import token_status
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
+
+
+class RestInput(InputChannel):
+    """Token-protected REST input channel named `rest`."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(token=str(credentials.get("token") or ""))
+
+    def __init__(self, token: str) -> None:
+        if not token:
+            raise ValueError("The REST channel needs a token (HELPLINE_API_TOKEN).")
+        self.token = token
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("helpline_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            status = token_status(request, self.token)
+            if status != 200:
+                return response.json({"error": "a valid API token is required"}, status=status)
+            try:
+                body = request.json
+            except Exception:  # sanic raises InvalidUsage on malformed JSON
+                body = None
+            if not isinstance(body, dict):
+                return response.json({"error": "body must be a JSON object"}, status=400)
+            sender = body.get("sender")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+                return response.json({"error": f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters"}, status=400)
+            raw = body.get("message")
+            if raw is not None and not isinstance(raw, str):
+                return response.json({"error": "'message' must be a string"}, status=400)
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                clean_user_text(raw or ""),
+                collector,
+                sender.strip(),
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            try:
+                await on_new_message(message)
+            except CancelledError:
+                logger.error("REST message timed out before the bot answered.")
+            except Exception:
+                logger.exception("REST message failed while the bot handled it.")
+            return response.json(collector.messages)
+
+        return webhook

@@ -1,0 +1,84 @@
+"""Every text exists in every language, and every response named anywhere exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content.catalog import Catalog, default_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _domain_responses() -> set[str]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    return {a for a in domain["actions"] if a.startswith("utter_")}
+
+
+def _responses_named_in_code_and_data() -> set[str]:
+    names: set[str] = set()
+    for path in list((ROOT / "actions").rglob("*.py")) + list((ROOT / "bot").rglob("*.py")):
+        names |= set(re.findall(r"[\"'](utter_[a-z0-9_]+)[\"']", path.read_text()))
+    for path in list((ROOT / "data").rglob("*.yml")) + list((ROOT / "tests" / "stories").rglob("*.yml")):
+        names |= set(re.findall(r"action: (utter_[a-z0-9_]+)", path.read_text()))
+    return names
+
+
+def test_every_response_named_in_code_or_stories_is_declared_in_the_domain():
+    assert _responses_named_in_code_and_data() <= _domain_responses()
+
+
+@pytest.mark.parametrize("code", sorted(default_catalog().languages))
+def test_every_language_has_every_response(code):
+    catalog = default_catalog()
+    required = _domain_responses()
+    if catalog.languages[code].support == "basic":
+        required = set(catalog.basic_responses)
+    missing = required - catalog.response_names(code)
+    assert not missing, f"{code} lacks {sorted(missing)}"
+    for name in required:
+        entry = catalog.texts[code]["responses"][name]
+        assert entry.get("text") and entry.get("sms"), f"{code}/{name} needs both a text and an sms form"
+
+
+@pytest.mark.parametrize("code", sorted(default_catalog().languages))
+def test_placeholders_match_the_default_language(code):
+    catalog = default_catalog()
+    default = catalog.texts[catalog.default_language]["responses"]
+    for name, entry in catalog.texts[code]["responses"].items():
+        for form in ("text", "sms"):
+            expected = set(re.findall(r"{(\w+)}", default[name][form]))
+            assert set(re.findall(r"{(\w+)}", entry[form])) == expected, f"{code}/{name}/{form}"
+
+
+def test_topic_answers_cite_their_legal_source():
+    catalog = default_catalog()
+    for topic in catalog.topics.values():
+        assert topic.sources, topic.key
+        for code in catalog.languages:
+            rendered = catalog.render(topic.response, code, channel="rest")
+            assert topic.sources[0] in rendered.text
+            assert catalog.label("source", code) in rendered.text
+
+
+def test_unknown_language_falls_back_to_default_and_sms_uses_short_form():
+    catalog = default_catalog()
+    full = catalog.render("utter_greet", "xx", channel="rest").text
+    short = catalog.render("utter_greet", "xx", channel="twilio_sms").text
+    assert full == catalog.texts["en"]["responses"]["utter_greet"]["text"]
+    assert short == catalog.texts["en"]["responses"]["utter_greet"]["sms"]
+
+
+def test_a_new_language_is_only_files(tmp_path):
+    content = tmp_path / "content"
+    (content / "texts").mkdir(parents=True)
+    (content / "languages.yml").write_text("default: en\nlanguages:\n  en: {name: English, native: English}\n  zz: {name: Test, native: Zz}\n")
+    (content / "topics.yml").write_text((ROOT / "content" / "topics.yml").read_text())
+    (content / "texts" / "en.yml").write_text((ROOT / "content" / "texts" / "en.yml").read_text())
+    (content / "texts" / "zz.yml").write_text("labels: {source: Zsource}\nresponses:\n  utter_greet: {text: zz hello, sms: zz hi}\n")
+    catalog = Catalog(content)
+    assert catalog.render("utter_greet", "zz").text == "zz hello"
+    assert catalog.render("utter_goodbye", "zz").text == catalog.render("utter_goodbye", "en").text

@@ -1,0 +1,42 @@
+"""Serve a Sanic app on a free local port for a test; no network beyond loopback."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+import httpx
+from sanic import Sanic
+
+
+@contextlib.asynccontextmanager
+async def served(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
+    server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    port = server.server.sockets[0].getsockname()[1]
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            yield client
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+
+def _touchup_once() -> None:
+    """Sanic 21.12 rewrites its protocol class methods ("touchup") at each server
+    start, which fails the second time in one process. Run it once only."""
+    from sanic.touchup import TouchUp
+
+    original = TouchUp.run.__func__  # type: ignore[attr-defined]
+    done: list[bool] = []
+
+    def run_once(cls: type, app: Sanic) -> None:
+        if not done:
+            original(cls, app)
+            done.append(True)
+
+    TouchUp.run = classmethod(run_once)  # type: ignore[assignment]
+
+
+_touchup_once()
