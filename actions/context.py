@@ -6,16 +6,18 @@ current language as prior) and `country` from what the person wrote.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content.catalog import default_catalog
+from bot.country import default_country_names
 from bot.language.choice import explicit_choice
 from bot.language.detect import detect
-from rasa_ext.nlu.number_reply import menu_number
+from bot.language.model import trained_model
+from bot.text import menu_number
 
 
 class ActionExtractContext(Action):
@@ -42,12 +44,27 @@ class ActionExtractContext(Action):
         if chosen:
             events += [SlotSet("language", chosen), SlotSet("language_chosen", True)]
         elif not pinned:
-            found = detect(text, catalog.languages, prior=prior)
+            found = detect(text, catalog.languages, prior=prior, model=trained_model(tuple(catalog.languages)))
             language = found.language or catalog.default_language
             if language != prior:
                 events.append(SlotSet("language", language))
 
-        country = next((e.get("value") for e in entities if e.get("entity") == "country" and e.get("value")), None)
-        if country and isinstance(country, str) and len(country) == 2 and country.upper() != tracker.get_slot("country"):
-            events.append(SlotSet("country", country.upper()))
+        country = country_in_message(text, entities, asked=str(awaiting or "").startswith(("country:", "confirm_country:")))
+        if country and country != tracker.get_slot("country"):
+            events.append(SlotSet("country", country))
         return events
+
+
+def country_in_message(text: str, entities: List[Dict[Text, Any]], asked: bool) -> Optional[str]:
+    """ISO code of the country the message names: NLU's entity, else our name list.
+
+    The name list is searched inside the message only when we asked for the
+    country; otherwise the whole message must be a country name, since many
+    names are also everyday words.
+    """
+    names = default_country_names()
+    for entity in entities:
+        value = str(entity.get("value") or "").upper()
+        if entity.get("entity") == "country" and len(value) == 2 and value.isalpha():
+            return value
+    return names.find(text, within=asked)

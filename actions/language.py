@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions._tracker import slot_set_this_turn
 from bot.content.catalog import default_catalog
 from bot.language.choice import menu_choices
 
@@ -23,20 +24,9 @@ class ActionChooseLanguage(Action):
         return "action_choose_language"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        just_chosen = any(
-            e.get("event") == "slot" and e.get("name") == "language_chosen" and e.get("value")
-            for e in _events_since_last_user_message(tracker)
-        )
-        if just_chosen:
+        if slot_set_this_turn(tracker, "language_chosen"):
             dispatcher.utter_message(response="utter_language_changed")
             return [SlotSet("awaiting", None)]
         dispatcher.utter_message(response="utter_language_menu", **language_menu_arguments())
         return [SlotSet("awaiting", "language_menu")]
 
-
-def _events_since_last_user_message(tracker: Tracker) -> List[Dict[Text, Any]]:
-    events = list(tracker.events)
-    for index in range(len(events) - 1, -1, -1):
-        if events[index].get("event") == "user":
-            return events[index + 1 :]
-    return []

@@ -15,6 +15,8 @@ from sanic import Sanic
 
 from actions.nlg import nlg_route
 from bot import logsafety
+from bot.content.catalog import default_catalog
+from bot.language.model import trained_model
 from bot.settings import load_settings
 
 
@@ -29,6 +31,8 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logsafety.install(settings.log_level)
     app = create_app()
+    catalog = default_catalog()
+    trained_model(tuple(catalog.languages))  # train the language model before the first message, not during it
     logging.getLogger(__name__).info("Action and NLG server on %s", settings.actions_url)
     app.run(settings.actions_host, settings.actions_port, workers=1, access_log=False, motd=False)
 

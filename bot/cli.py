@@ -3,6 +3,7 @@
     helpline run       train if needed, then serve actions + Rasa in the foreground
     helpline train     train only if config, domain or data changed (--force to retrain)
     helpline test      rasa data validate, pytest, Rasa test stories
+    helpline bench     measure intent accuracy and language identification (bench/report.md)
     helpline doctor    check settings, secrets, databases, model and channels
 """
 
@@ -87,6 +88,14 @@ def cmd_test(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(_: argparse.Namespace) -> int:
+    from bot.bench.run import run as run_bench
+
+    settings = load_settings()
+    model = train_model(settings.root, env=child_environment(settings))
+    return run_bench(settings.root, model)
+
+
 def cmd_doctor(_: argparse.Namespace) -> int:
     return doctor_module.run(load_settings())
 
@@ -99,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--force", action="store_true", help="train even if the model is up to date")
     train.set_defaults(func=cmd_train)
     sub.add_parser("test", help="validate data, run pytest and the test stories").set_defaults(func=cmd_test)
+    sub.add_parser("bench", help="measure understanding and language identification").set_defaults(func=cmd_bench)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
     args = parser.parse_args(argv)
     try:

@@ -40,3 +40,12 @@ def clean_user_text(text: object) -> str:
     text = _SPACES.sub(" ", text).strip()
     text = text[:MAX_NLU_CHARS].strip()
     return text.lstrip("/").strip()
+
+
+_NUMBER_ONLY = re.compile(r"^\W*(\d{1,2})\W*$", re.UNICODE)
+
+
+def menu_number(text: str | None) -> int | None:
+    """The number a message consists of ('2', ' 2. ', Arabic-Indic '٢', Devanagari '२'), or None."""
+    match = _NUMBER_ONLY.match(text or "")
+    return int(match.group(1)) if match else None

@@ -17,9 +17,12 @@ from typing import Any, Mapping
 
 import yaml
 
+from bot import sms
 from bot.settings import PROJECT_ROOT
 
 SMS_CHANNELS = frozenset({"twilio_sms"})
+# A short form must fit in this many SMS segments in its own encoding.
+SHORT_FORM_SEGMENTS = 2
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Topic:
     intent: str
     response: str
     sources: tuple[str, ...]
+    contacts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ class Catalog:
         }
         topics = _load_yaml(content_dir / "topics.yml")["topics"]
         self.topics: dict[str, Topic] = {
-            key: Topic(key, spec["intent"], spec["response"], tuple(spec["sources"])) for key, spec in topics.items()
+            key: Topic(key, spec["intent"], spec["response"], tuple(spec["sources"]), tuple(spec.get("contacts", [])))
+            for key, spec in topics.items()
         }
         self._topic_by_response = {t.response: t for t in self.topics.values()}
 
@@ -98,16 +103,32 @@ class Catalog:
                 return entry, lang
         raise KeyError(f"no text named {name!r} in any language")
 
+    def topic_of_response(self, name: str | None) -> Topic | None:
+        return self._topic_by_response.get(name or "")
+
+    def labels(self, code: str | None) -> dict[str, str]:
+        """All labels in the language, the default language's where one is missing."""
+        return {**self.texts[self.default_language].get("labels", {}), **self.texts[self.language(code)].get("labels", {})}
+
     def render(self, name: str, code: str | None, channel: str | None = None, **args: Any) -> Rendered:
-        """Render response `name` in language `code`, short form on SMS channels."""
+        """Render response `name` in language `code`.
+
+        SMS channels get the short form unless `form="full"` is asked for (the
+        person replied 1 for more). A short topic answer ends with "reply 1 for
+        more" and names its first source when that still fits in 2 segments;
+        the full form names every source.
+        """
         entry, lang = self._entry(name, self.language(code))
-        short = channel in SMS_CHANNELS
-        template = entry.get("sms") if short and entry.get("sms") else entry["text"]
-        text = string.Formatter().vformat(template, (), _Blank(args))
+        short = channel in SMS_CHANNELS and args.get("form") != "full" and bool(entry.get("sms"))
+        template = entry["sms"] if short else entry["text"]
+        text = string.Formatter().vformat(template, (), _Blank(args)).strip()
         topic = self._topic_by_response.get(name)
-        if topic:
-            sources = topic.sources[:1] if short else topic.sources
-            text = f"{text}\n{self.label('source', lang)}: {'; '.join(sources)}"
+        if topic and short:
+            hint = self.label("more_hint", lang)
+            with_source = f"{text}\n{self.label('source', lang)}: {topic.sources[0]}\n{hint}"
+            text = with_source if sms.cost(with_source).segments <= SHORT_FORM_SEGMENTS else f"{text}\n{hint}"
+        elif topic:
+            text = f"{text}\n{self.label('source', lang)}: {'; '.join(topic.sources)}"
         # Numbered choices become buttons on channels that show them; the text
         # already lists the numbers, which is all SMS has.
         buttons = [] if short else [{"title": str(label), "payload": str(number)} for number, label in args.get("choices", [])]

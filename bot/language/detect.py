@@ -5,7 +5,10 @@ Layers, cheapest and surest first:
    Arabic script, letters only Urdu uses and letters Persian uses but Arabic
    does not separate the three; in Cyrillic, і ї є ґ mark Ukrainian and
    ң ө ү mark Kyrgyz.
-2. Latin script: seeded langdetect restricted to the supported languages.
+2. Otherwise our character n-gram model trained on our own NLU examples
+   (which include Arabizi, Roman Urdu, romanised Nepali, Russian in Latin
+   letters), restricted to the candidates the script leaves; seeded
+   langdetect when no model is available.
 3. The prior: "ok", "1", a name, emoji or a low-confidence guess never switch
    the conversation's language.
 """
@@ -15,7 +18,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from bot.language.model import CharNgramLanguageModel
 
 URDU_ONLY = set("ٹڈڑںےۓھہ")
 PERSIAN_NOT_ARABIC = set("پچژگکی")
@@ -47,15 +53,14 @@ def _script_counts(text: str) -> dict[str, int]:
     return counts
 
 
-def by_script(text: str, supported: Iterable[str]) -> Detection | None:
-    """Answer from the writing system alone when it is unambiguous for our languages."""
-    supported = set(supported)
+def script_candidates(text: str, supported: Iterable[str]) -> list[str] | None:
+    """Our languages the writing system allows, or None when it cannot narrow them (Latin, none)."""
+    supported_list = list(supported)
     counts = _script_counts(text)
     if not counts:
         return None
     script = max(counts, key=counts.get)  # type: ignore[arg-type]
     letters = set(text)
-    candidates: list[str] = []
     if script == "BENGALI":
         candidates = ["bn"]
     elif script == "DEVANAGARI":
@@ -68,17 +73,24 @@ def by_script(text: str, supported: Iterable[str]) -> Detection | None:
         elif letters & PERSIAN_NOT_ARABIC:
             candidates = ["fa", "ur"]
         else:
-            candidates = ["ar"]
+            candidates = ["ar", "fa", "ur"]
     elif script == "CYRILLIC":
         if letters & KYRGYZ_ONLY:
             candidates = ["ky"]
         elif letters & UKRAINIAN_ONLY:
             candidates = ["uk"]
         else:
-            candidates = ["ru", "uk"]
-    for code in candidates:
-        if code in supported:
-            return Detection(code, 1.0 if len(candidates) == 1 else 0.9, "script")
+            candidates = ["ru", "uk", "ky"]
+    else:
+        return None
+    return [c for c in candidates if c in supported_list] or None
+
+
+def by_script(text: str, supported: Iterable[str]) -> Detection | None:
+    """Answer from the writing system alone when it leaves one of our languages."""
+    candidates = script_candidates(text, supported)
+    if candidates and len(candidates) == 1:
+        return Detection(candidates[0], 1.0, "script")
     return None
 
 
@@ -105,30 +117,44 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def detect(text: str, supported: Iterable[str], prior: str | None = None) -> Detection:
-    """The message's language, or the prior when the message cannot tell."""
+def by_model(text: str, candidates: Sequence[str], model: "CharNgramLanguageModel | None") -> Detection | None:
+    """Our n-gram model over the candidate languages (knows transliterations)."""
+    if model is None or not candidates:
+        return None
+    scores = model.probabilities(text, candidates)
+    if not scores:
+        return None
+    language = max(scores, key=scores.get)  # type: ignore[arg-type]
+    return Detection(language, scores[language], "model")
+
+
+def detect(
+    text: str,
+    supported: Iterable[str],
+    prior: str | None = None,
+    model: "CharNgramLanguageModel | None" = None,
+) -> Detection:
+    """The message's language, or the prior when the message cannot tell.
+
+    Script rules first; when they leave several candidates (Latin letters,
+    Arabic letters shared by Arabic, Persian and Urdu, Cyrillic without
+    distinguishing letters), our n-gram model chooses, or seeded langdetect
+    when no model is available. Short or unsure guesses keep the prior.
+    """
     supported = list(supported)
     keep = Detection(prior, 1.0, "prior") if prior in supported else Detection(None, 0.0, "none")
-    if word_count(text) == 0:
+    words = word_count(text)
+    if words == 0:
         return keep
     found = by_script(text, supported)
     if found is None:
-        if keep.language and word_count(text) < MIN_WORDS_TO_SWITCH:
+        candidates = script_candidates(text, supported) or supported
+        if keep.language and keep.language in candidates and words < MIN_WORDS_TO_SWITCH:
             return keep
-        found = by_langdetect(text, supported)
+        found = by_model(text, candidates, model) or by_langdetect(text, candidates)
     if found is None:
         return keep
-    if keep.language and found.language != keep.language:
-        if found.method != "script" and (found.confidence < MIN_CONFIDENCE_TO_SWITCH or word_count(text) < MIN_WORDS_TO_SWITCH):
-            return keep
-        if found.method == "script" and found.confidence < 1.0 and keep.language in _ambiguous_with(text, supported):
+    if keep.language and found.language != keep.language and found.method != "script":
+        if found.confidence < MIN_CONFIDENCE_TO_SWITCH or words < MIN_WORDS_TO_SWITCH:
             return keep
     return found
-
-
-def _ambiguous_with(text: str, supported: Iterable[str]) -> set[str]:
-    """Languages the script alone could not rule out (e.g. Cyrillic without і: ru or uk)."""
-    counts = _script_counts(text)
-    script = max(counts, key=counts.get) if counts else ""  # type: ignore[arg-type]
-    groups = {"CYRILLIC": {"ru", "uk"}, "ARABIC": {"fa", "ur"}}
-    return groups.get(script, set()) & set(supported)

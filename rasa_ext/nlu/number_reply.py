@@ -8,8 +8,7 @@ dialogue hands them to `action_fallback`, which knows which menu is open.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -18,14 +17,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-NUMBER_ONLY = re.compile(r"^\W*(\d{1,2})\W*$", re.UNICODE)
+from bot.text import menu_number
+
 FALLBACK_INTENT = "nlu_fallback"
-
-
-def menu_number(text: str | None) -> Optional[int]:
-    """The number a message consists of, e.g. '2', ' 2. ', '٢', or None."""
-    match = NUMBER_ONLY.match(text or "")
-    return int(match.group(1)) if match else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -1,0 +1,99 @@
+"""Which country the person is in: names in every language, and a phone number's country as a default.
+
+Names come from content/countries/<lang>.yml. A phone number's country is
+only a default to confirm: migrants often keep the SIM of another country.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+# Scripts written without spaces between words: names match inside words.
+_UNSPACED_SCRIPTS = ("LAO", "THAI", "KHMER", "MYANMAR")
+
+
+def fold(text: str) -> str:
+    """Lowercase without diacritics, so 'Perú', 'peru' and 'PERU' match."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class CountryNames:
+    def __init__(self, names_by_language: Mapping[str, Mapping[str, list[str]]], default_language: str = "en") -> None:
+        self.by_language = names_by_language
+        self.default_language = default_language
+        variants: dict[str, str] = {}
+        for names in names_by_language.values():
+            for code, items in (names or {}).items():
+                for name in items or []:
+                    variants.setdefault(fold(str(name)).strip(), str(code))
+        self._variants = variants
+        ordered = sorted((v for v in variants if v), key=len, reverse=True)
+        spaced = [re.escape(v) for v in ordered if not _unspaced(v)]
+        unspaced = [re.escape(v) for v in ordered if _unspaced(v)]
+        alternatives = ([r"(?<!\w)(?:" + "|".join(spaced) + r")(?!\w)"] if spaced else []) + (["|".join(unspaced)] if unspaced else [])
+        self._pattern = re.compile("(" + "|".join(alternatives) + ")") if alternatives else None
+
+    @classmethod
+    def load(cls, folder: Path, default_language: str = "en") -> "CountryNames":
+        data = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in sorted(folder.glob("*.yml"))}
+        return cls(data, default_language)
+
+    def name(self, code: str, language: str | None) -> str:
+        """The country's name to show in the language (English, then the code, if unknown)."""
+        for lang in (language, self.default_language):
+            names = (self.by_language.get(lang or "") or {}).get(code)
+            if names:
+                return str(names[0])
+        return code
+
+    def find(self, text: str, within: bool = True) -> str | None:
+        """The one country the message names, or None.
+
+        within=True searches inside the message (after we asked for the
+        country); within=False accepts only a message that is just a country
+        name, because many names are also everyday words ("mali" is "financial"
+        in Persian and Urdu).
+        """
+        if self._pattern is None or not text:
+            return None
+        folded = fold(text)
+        if not within:
+            bare = "".join(" " if unicodedata.category(ch)[0] in "PS" and ch != "'" else ch for ch in folded)
+            return self._variants.get(" ".join(bare.split()))
+        found = {self._variants[m.group(1)] for m in self._pattern.finditer(folded)}
+        return found.pop() if len(found) == 1 else None
+
+    def codes(self) -> Iterable[str]:
+        return set(self._variants.values())
+
+
+def _unspaced(name: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS) for ch in name)
+
+
+def from_phone_number(number: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 region of an E.164 number (e.g. '+977...' -> 'NP'), or None."""
+    if not number:
+        return None
+    import phonenumbers
+
+    raw = number.split(":", 1)[-1]  # 'whatsapp:+977...' -> '+977...'
+    try:
+        parsed = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(parsed) or None
+
+
+@lru_cache(maxsize=1)
+def default_country_names() -> CountryNames:
+    return CountryNames.load(PROJECT_ROOT / "content" / "countries")

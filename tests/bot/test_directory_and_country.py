@@ -1,0 +1,76 @@
+"""Contacts only ever come from the sourced directory; countries are recognised in any language."""
+
+from __future__ import annotations
+
+import yaml
+
+from bot.country import CountryNames, default_country_names, from_phone_number
+from bot.directory import Directory, default_directory, format_lines
+from tests.conftest import ROOT
+
+
+def test_directory_is_the_shared_sourced_file():
+    ours = yaml.safe_load((ROOT / "content" / "directory.yml").read_text())
+    shared_path = ROOT.parent / "shared" / "directory.yml"
+    if shared_path.exists():  # the shared folder sits beside the checkout on our machines
+        assert ours == yaml.safe_load(shared_path.read_text())
+    assert ours["meta"]["caveats"]
+
+
+def test_every_number_shown_exists_in_the_directory_with_a_source():
+    directory = default_directory()
+    raw = (ROOT / "content" / "directory.yml").read_text()
+    for country in directory.countries:
+        for line in directory.emergency(country) + directory.services(country, ["trafficking_hotline", "child_helpline", "iom", "unicef"]):
+            assert line.source.startswith("http"), (country, line)
+            for part in line.value.split(", "):
+                assert part in raw, (country, part)
+
+
+def test_unknown_values_stay_unknown():
+    directory = Directory({"countries": {"XX": {"emergency": {"police": None, "general": "112", "source": "https://example.org"},
+                                                "trafficking_hotline": {"number": None}, "iom_office": {"phone": None, "website": None}}}})
+    assert [(l.label_key, l.value) for l in directory.emergency("XX")] == [("general", "112")]
+    assert directory.services("XX", ["trafficking_hotline", "iom"]) == []
+    assert directory.emergency("ZZ") == []
+
+
+def test_niger_has_no_emergency_numbers_and_none_are_invented():
+    assert default_directory().emergency("NE") == []
+
+
+def test_contacts_are_labelled_in_the_language():
+    lines = default_directory().emergency("NP")
+    text = format_lines(lines, {"police": "Polícia", "ambulance": "Ambulância", "fire": "Bombeiros"})
+    assert "Polícia: 100" in text and "Ambulância: 102" in text
+
+
+def test_country_names_in_many_languages_and_scripts():
+    names = default_country_names()
+    for text, code in [("Nepal", "NP"), ("nepal!", "NP"), ("नेपाल", "NP"), ("Brasil", "BR"), ("Perú", "PE"),
+                       ("السعودية", "SA"), ("Россия", "RU"), ("Україна", "UA"), ("ປະເທດໄທ", "TH")]:
+        assert names.find(text, within=False) == code, text
+    assert names.find("im in qatar now", within=True) == "QA"
+    assert names.find("ຂ້ອຍຢູ່ປະເທດໄທ", within=True) == "TH"  # Lao has no spaces between words
+
+
+def test_everyday_words_are_not_countries_unless_we_asked():
+    names = default_country_names()
+    assert names.find("کمک مالی میخوام", within=False) is None  # "financial help", not Mali
+    assert names.find("i am in qatar", within=False) is None
+    two = CountryNames({"en": {"ML": ["Mali"], "NP": ["Nepal"]}})
+    assert two.find("i am from nepal but working in mali", within=True) is None
+
+
+def test_display_name_in_the_language_with_english_fallback():
+    names = CountryNames({"en": {"NP": ["Nepal"]}, "fr": {"NP": ["Népal"]}})
+    assert names.name("NP", "fr") == "Népal"
+    assert names.name("NP", "xx") == "Nepal"
+    assert names.name("ZZ", "fr") == "ZZ"
+
+
+def test_phone_number_country_is_a_default():
+    assert from_phone_number("+9779812345678") == "NP"
+    assert from_phone_number("whatsapp:+8801712345678") == "BD"
+    assert from_phone_number("12345") is None
+    assert from_phone_number(None) is None
