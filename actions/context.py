@@ -1,7 +1,8 @@
 """action_extract_context: runs after every user message (custom slot mapping).
 
 Sets `language` (explicit choice > numbered menu answer > detection with the
-current language as prior) and `country` from what the person wrote.
+current language as prior), `age` (a stated age) and `country` from what the
+person wrote.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.country import default_country_names
 from bot.language.choice import explicit_choice
 from bot.language.detect import detect
 from bot.language.model import trained_model
+from bot.risk.age import stated_age
 from bot.text import menu_number
 
 
@@ -48,6 +50,10 @@ class ActionExtractContext(Action):
             language = found.language or catalog.default_language
             if language != prior:
                 events.append(SlotSet("language", language))
+
+        age = stated_age(text, entities)
+        if age is not None and age != tracker.get_slot("age"):
+            events.append(SlotSet("age", age))
 
         country = country_in_message(text, entities, asked=str(awaiting or "").startswith(("country:", "confirm_country:")))
         if country and country != tracker.get_slot("country"):

@@ -9,6 +9,7 @@ A bare "1" right after a short SMS topic answer asks for its full form.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -64,9 +65,73 @@ def answer_pending(tracker: Tracker, dispatcher: CollectingDispatcher) -> Option
             dispatcher.utter_message(response="utter_ask_country")
             return [SlotSet("awaiting", f"country:{purpose}")]
 
+    if awaiting.startswith("consent:"):
+        return _answer_consent(tracker, dispatcher, awaiting.split(":", 1)[1], intent, number)
+
+    if awaiting.startswith("indicator:"):
+        return _answer_indicator(tracker, dispatcher, int(awaiting.split(":", 1)[1]), intent, number)
+
     if number == 1:
         previous = previous_bot_response(tracker)
         if default_catalog().topic_of_response(previous):
             dispatcher.utter_message(response=previous, form="full")
             return []
     return None
+
+
+def _yes_no(intent: Optional[str], number: Optional[int]) -> Optional[str]:
+    if intent == "affirm" or number == 1:
+        return "yes"
+    if intent == "deny" or number == 2:
+        return "no"
+    return None
+
+
+def _answer_consent(tracker: Tracker, dispatcher: CollectingDispatcher, rule_name: str, intent: Optional[str], number: Optional[int]) -> Optional[Events]:
+    """Yes (or 1) opens the IOM case now; no (or 2) gets information and the way back."""
+    from actions.triage import ask_indicator, open_case
+    from bot.risk.triage import Decision, default_policy
+
+    answer = _yes_no(intent, number)
+    if answer is None:
+        return None
+    if answer == "no":
+        dispatcher.utter_message(response="utter_no_consent")
+        dispatcher.utter_message(response="utter_work_rights" if rule_name == "adult exploitation" else "utter_how_can_help")
+        events: Events = [SlotSet("awaiting", None)]
+        if not send_emergency(dispatcher, tracker.get_slot("country"), tracker.get_slot("language")):
+            events.append(SlotSet("country_asked", True))
+        return events
+    rule = next((r for r in default_policy().rules if r["name"] == rule_name), None)
+    if rule is None:
+        return [SlotSet("awaiting", None)]
+    case = rule["case"]
+    decision = Decision(rule["name"], case["organization"], case["priority"], case["category"], False)
+    events = open_case(tracker, dispatcher, decision) + [SlotSet("indicator_answers", {})]
+    if events and decision.category == "exploitation":
+        return events + ask_indicator(dispatcher, 0)
+    return events + [SlotSet("awaiting", None)]
+
+
+def _answer_indicator(tracker: Tracker, dispatcher: CollectingDispatcher, index: int, intent: Optional[str], number: Optional[int]) -> Events:
+    """Record yes / no / skip (3, or anything else) and ask the next question; never insist."""
+    from actions.triage import ask_indicator
+    from bot.cases.service import default_store
+    from bot.risk.triage import default_policy
+
+    policy = default_policy()
+    if index >= len(policy.indicators):
+        return [SlotSet("awaiting", None)]
+    answer = _yes_no(intent, number) or "skip"
+    answers = dict(tracker.get_slot("indicator_answers") or {})
+    answers[policy.indicators[index].key] = answer
+    found = policy.indicators_found(answers)
+    reference = tracker.get_slot("case_reference")
+    events: Events = [SlotSet("indicator_answers", answers)]
+    if reference and found:
+        try:
+            case = default_store().add_indicators(reference, found, policy.high_priority_indicators)
+            events.append(SlotSet("case_priority", case.priority))
+        except Exception:
+            logging.getLogger(__name__).exception("Could not record indicators on %s", reference)
+    return events + ask_indicator(dispatcher, index + 1)

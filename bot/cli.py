@@ -5,6 +5,9 @@
     helpline test      rasa data validate, pytest, Rasa test stories
     helpline bench     measure intent accuracy and language identification (bench/report.md)
     helpline doctor    check settings, secrets, databases, model and channels
+    helpline triage-eval  recall of UNICEF / IOM / urgent routes, false escalations
+    helpline cases     list / show / claim / reply / close cases (responders)
+    helpline audit REF the audit trail of a case
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 from bot import doctor as doctor_module
+from bot.cases.cli import add_parsers as add_case_parsers
 from bot.settings import SettingsError, child_environment, ensure_local_secrets, load_settings, require_valid
 from bot.supervisor import Child, run_together
 from bot.training import train as train_model
@@ -45,6 +49,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     (settings.root / "var").mkdir(exist_ok=True)
     children = [
         Child("action server", [sys.executable, "-m", "actions.server"]),
+        Child("notification dispatcher", [sys.executable, "-m", "bot.notify.dispatcher"]),
         Child("Rasa server", [sys.executable, "-m", "rasa_ext.serve", str(model)]),
     ]
     base = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
@@ -52,8 +57,9 @@ def cmd_run(_: argparse.Namespace) -> int:
         "helpline: starting (the Rasa server takes about a minute to load the model)\n"
         f"  Rasa server + channels: {base}  (REST: POST {base}/webhooks/rest/webhook?token=...)\n"
         f"  action + NLG server:    {settings.actions_url}  (local only)\n"
+        "  notification dispatcher: delivers case notifications to responders (responders.yml)\n"
         f"  API token: HELPLINE_API_TOKEN in {'the environment' if settings.production else 'var/secrets.env or .env'}\n"
-        "  Ctrl-C stops both.",
+        "  Ctrl-C stops them all.",
         flush=True,
     )
     return run_together(children, env=env, cwd=str(settings.root))
@@ -96,6 +102,25 @@ def cmd_bench(_: argparse.Namespace) -> int:
     return run_bench(settings.root, model)
 
 
+def cmd_triage_eval(_: argparse.Namespace) -> int:
+    import json
+
+    from bot.bench.triage import evaluate, load_conversations
+    from bot.risk.triage import default_policy
+
+    settings = load_settings()
+    model = train_model(settings.root, env=child_environment(settings))
+    conversations = [c for path in sorted((settings.root / "tests" / "triage").glob("conversations*.yml")) for c in load_conversations(path)]
+    result = evaluate(model, conversations, default_policy())
+    print(f"{result['conversations']} labelled conversations")
+    for route, recall in result["recall"].items():
+        print(f"  recall {route:7} {recall}  (n={result['positives'][route]})")
+    print(f"  false escalations {result['false_escalation_rate']}  (n={result['negatives']} conversations that need no case)")
+    for miss in result["misses"]:
+        print("  miss:", json.dumps(miss, ensure_ascii=False))
+    return 0
+
+
 def cmd_doctor(_: argparse.Namespace) -> int:
     return doctor_module.run(load_settings())
 
@@ -109,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     train.set_defaults(func=cmd_train)
     sub.add_parser("test", help="validate data, run pytest and the test stories").set_defaults(func=cmd_test)
     sub.add_parser("bench", help="measure understanding and language identification").set_defaults(func=cmd_bench)
+    sub.add_parser("triage-eval", help="recall of UNICEF, IOM and urgent routes on labelled conversations").set_defaults(func=cmd_triage_eval)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
+    add_case_parsers(sub)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

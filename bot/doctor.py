@@ -35,6 +35,28 @@ def _check_redis(url: str) -> str | None:
     return None
 
 
+def _responder_problems(settings: Settings) -> list[str]:
+    from bot.cases.responders import ResponderError, Responders
+    from bot.cases.service import responders_path
+
+    path = responders_path()
+    if not path.is_file():
+        return [f"No responders file ({path}): cases are stored but nobody is notified. Copy responders.example.yml to responders.yml."]
+    try:
+        responders = Responders.load(path)
+    except (ResponderError, ValueError) as exc:
+        return [f"{path} is invalid ({exc}): fix it (see responders.example.yml)."]
+    found = []
+    for org in ("IOM", "UNICEF"):
+        if not any(r.organization == org for r in responders.all):
+            found.append(f"No {org} responder in {path}: {org} cases would reach nobody. Add one.")
+    if any(r.telegram_chat_id for r in responders.all) and not settings.telegram_bot_token:
+        found.append("Responders have Telegram chats but TELEGRAM_BOT_TOKEN is not set: notifications cannot be sent. Set it.")
+    if any(r.phone for r in responders.all) and not settings.twilio_enabled:
+        found.append("Responders have phone numbers but Twilio is not configured: SMS notifications cannot be sent. Set TWILIO_*.")
+    return found
+
+
 def find_problems(settings: Settings) -> list[str]:
     """All problems found, each one line naming the setting and the fix."""
     problems = list(settings.problems())
@@ -53,6 +75,7 @@ def find_problems(settings: Settings) -> list[str]:
             problems.append(found)
     if current_model(settings.root) is None:
         problems.append("No model for the current data: run `helpline train` (or `make run`, which trains).")
+    problems += _responder_problems(settings)
     if settings.telegram_enabled and not settings.public_url:
         problems.append("TELEGRAM_BOT_TOKEN is set but HELPLINE_PUBLIC_URL is not: set the public https URL for webhooks.")
     if settings.twilio_enabled and not settings.public_url:

@@ -218,9 +218,6 @@ def child_environment(settings: Settings, base: Mapping[str, str] | None = None)
             "LOG_LEVEL_LIBRARIES": "ERROR",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
-            # utter_* responses are rendered by our NLG endpoint, so the domain has
-            # none by design; tests/bot/test_catalog.py checks every one has texts.
-            "PYTHONWARNINGS": "ignore:Action 'utter_",
         }
     )
     return env

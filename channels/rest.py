@@ -17,8 +17,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.handoff import Handoff, default_handoff
 from bot.text import clean_user_text
 from channels.auth import token_status
+from channels.handoff import pending_for_rest, to_responder
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +39,11 @@ class RestInput(InputChannel):
         credentials = credentials or {}
         return cls(token=str(credentials.get("token") or ""))
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, handoff: Optional[Callable[[], Optional[Handoff]]] = None) -> None:
         if not token:
             raise ValueError("The REST channel needs a token (HELPLINE_API_TOKEN).")
         self.token = token
+        self._handoff = handoff or default_handoff
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("helpline_rest_webhook", __name__)
@@ -68,20 +71,18 @@ class RestInput(InputChannel):
                 return response.json({"error": "'message' must be a string"}, status=400)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
 
+            sender = sender.strip()
+            text = clean_user_text(raw or "")
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                clean_user_text(raw or ""),
-                collector,
-                sender.strip(),
-                input_channel=self.name(),
-                metadata=metadata,
-            )
-            try:
-                await on_new_message(message)
-            except CancelledError:
-                logger.error("REST message timed out before the bot answered.")
-            except Exception:
-                logger.exception("REST message failed while the bot handled it.")
-            return response.json(collector.messages)
+            if not await to_responder(self._handoff, sender, text):
+                message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                try:
+                    await on_new_message(message)
+                except CancelledError:
+                    logger.error("REST message timed out before the bot answered.")
+                except Exception:
+                    logger.exception("REST message failed while the bot handled it.")
+            waiting = await pending_for_rest(self._handoff, sender)
+            return response.json([{"recipient_id": sender, "text": t} for t in waiting] + collector.messages)
 
         return webhook

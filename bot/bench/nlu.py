@@ -30,6 +30,9 @@ def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
 async def _parse_all(model_path: Path, texts: Sequence[str], progress: Callable[[int, int], None]) -> list[str]:
     from rasa.core.agent import Agent
 
+    from rasa_ext.serve import configure_logging
+
+    configure_logging("WARNING")  # Rasa's debug events would print every message
     agent = Agent.load(str(model_path))
     intents = []
     for index, text in enumerate(texts):

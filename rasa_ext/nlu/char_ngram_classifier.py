@@ -47,7 +47,7 @@ def build_pipeline(config: Dict[Text, Any]) -> Any:
 class CharNgramIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 0.5, "max_char_ngram": 4, "calibration_folds": 3, "random_seed": 42, "ranking_length": 10}
+        return {"C": 1.0, "max_char_ngram": 4, "calibration_folds": 3, "random_seed": 42, "ranking_length": 10}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, model: Any = None) -> None:
         self.config = {**self.get_default_config(), **config}

@@ -24,7 +24,7 @@ async def client_and_inbox():
         await message.output_channel.send_text_message(message.sender_id, f"echo:{message.text}")
 
     app = Sanic(f"rest_test_{next(_names)}")
-    channel = RestInput.from_credentials({"token": TOKEN})
+    channel = RestInput(TOKEN, handoff=lambda: None)
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
     async with served(app) as client:
         yield client, received

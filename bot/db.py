@@ -1,0 +1,48 @@
+"""Our database: one engine per URL, SQLite under var/ by default, PostgreSQL in production.
+
+Written in SQLAlchemy's 2.0 style (future=True, select(), Session.execute) so
+the 1.4 -> 2.0 upgrade is cheap.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.orm import sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings each backend needs for concurrent use."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+@lru_cache(maxsize=4)
+def engine_for(url: str) -> Engine:
+    """One engine per URL and process, created on first use (never at import)."""
+    from bot.cases.models import Base
+
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, future=True, expire_on_commit=False)

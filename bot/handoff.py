@@ -1,0 +1,82 @@
+"""Hand-off: while a responder holds a case, the person talks to the responder, not the bot.
+
+Channels call `intercept` before Rasa: a message in a claimed conversation is
+forwarded to the responder (and recorded), and the bot stays silent. Replies
+and the closing notice are queued for the person in their own language and
+delivered on their channel (REST conversations get them with their next
+response).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Optional
+
+from sqlalchemy import select
+
+from bot.cases.models import Case, CaseEvent, UserMessage, utcnow
+from bot.cases.store import CaseError, CaseStore
+from bot.content.catalog import default_catalog
+from bot.notify.messages import user_message_text
+
+logger = logging.getLogger(__name__)
+
+
+class Handoff:
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+
+    def intercept(self, conversation_id: str, text: str) -> bool:
+        """True when a responder holds the conversation: the message went to them, not to the bot."""
+        case = self.store.open_case_of(conversation_id)
+        if case is None or case.status != "claimed" or not case.claimed_by:
+            return False
+        responder = self.store.responders.by_id.get(case.claimed_by)
+        if responder is None:
+            logger.error("Case %s is claimed by an unknown responder; the bot answers meanwhile", case.reference)
+            return False
+        unique = uuid.uuid4().hex
+        for channel, _ in responder.addresses():
+            body = user_message_text(case.reference, text, sms=channel == "sms")
+            self.store.enqueue_for_responder(case.reference, responder.id, "user_message", body, f"{unique}:{channel}")
+        self.store.record_user_message(case.reference)
+        return True
+
+    def _queue_for_user(self, case: Case, response: str, **args: str) -> None:
+        rendered = default_catalog().render(response, case.language, case.channel, **args).text
+        with self.store.Session() as session:
+            session.add(UserMessage(conversation_id=case.conversation_id, channel=case.channel, case_id=case.id, text=rendered))
+            session.commit()
+
+    def reply(self, reference: str, responder_id: str, text: str) -> Case:
+        """A responder's answer, delivered to the person on their channel."""
+        if not text.strip():
+            raise CaseError("empty reply")
+        case = self.store.reply(reference, responder_id, text)
+        self._queue_for_user(case, "utter_responder_message", organization=case.organization, message=text.strip())
+        return case
+
+    def close(self, reference: str, responder_id: str) -> Case:
+        """Give the conversation back to the bot, and tell the person."""
+        before = self.store.get(reference)
+        case = self.store.close(reference, responder_id)
+        if before.status != "closed":
+            self._queue_for_user(case, "utter_case_closed")
+        return case
+
+    def take_for_rest(self, conversation_id: str) -> list[str]:
+        """Pending messages of a REST conversation, marked delivered as they are returned."""
+        with self.store.Session() as session:
+            rows = session.execute(select(UserMessage).where(
+                UserMessage.conversation_id == conversation_id, UserMessage.status == "pending").order_by(UserMessage.id)).scalars().all()
+            for row in rows:
+                row.status, row.sent_at = "sent", utcnow()
+            session.commit()
+            return [row.text for row in rows]
+
+
+def default_handoff() -> Optional[Handoff]:
+    from bot.cases.service import default_store
+
+    return Handoff(default_store())

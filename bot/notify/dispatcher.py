@@ -1,0 +1,107 @@
+"""Deliver the outbox to responders, retrying with backoff until delivered; re-notify late cases.
+
+Runs as its own process in `helpline run` (`python -m bot.notify.dispatcher`).
+Rows are leased, so several dispatchers (several servers) never send the same
+row at the same time, and a row leased by a crashed dispatcher is delivered
+by another after its lease. A row is marked sent right after the platform
+accepted it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+from typing import Callable, Optional
+
+from bot.cases.models import utcnow
+from bot.cases.store import CaseStore
+from bot.notify.senders import DeliveryError, Sender
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 300.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try: 2, 4, 8 ... capped at five minutes."""
+    return min(MAX_BACKOFF_SECONDS, 2.0 ** max(1, attempts))
+
+
+class Dispatcher:
+    def __init__(self, store: CaseStore, sender: Sender, renotify: dict[str, dt.timedelta],
+                 clock: Callable[[], dt.datetime] = utcnow, worker: Optional[str] = None) -> None:
+        self.store = store
+        self.sender = sender
+        self.renotify = renotify
+        self.clock = clock
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+
+    async def run_once(self) -> int:
+        """One pass: widen overdue cases, then try every due row once. Returns rows delivered."""
+        now = self.clock()
+        for reference in self.store.renotify_overdue(self.renotify, now=now):
+            logger.warning("Case %s unclaimed past its deadline: re-notified to all responders of its organisation", reference)
+        delivered = 0
+        for row in self.store.lease_due(self.worker, now=now):
+            try:
+                await self.sender.send(row.channel, row.address, row.text)
+            except DeliveryError as exc:
+                wait = exc.retry_after if exc.retry_after is not None else backoff(row.attempts)
+                self.store.mark_failed(row.id, str(exc), now + dt.timedelta(seconds=wait))
+                logger.warning("Notification %s to %s failed (attempt %s): %s; retry in %.0fs", row.id, row.responder_id, row.attempts, exc, wait)
+                continue
+            self.store.mark_sent(row.id)
+            delivered += 1
+            logger.info("Notification %s (%s) delivered to %s over %s", row.id, row.kind, row.responder_id, row.channel)
+        return delivered
+
+    async def run_forever(self, interval: float = 1.0, stop: Optional[asyncio.Event] = None) -> None:
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # the database may be briefly unavailable: keep going
+                logger.exception("Dispatcher pass failed; trying again")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except asyncio.TimeoutError:
+                pass
+
+
+def build_from_settings() -> Dispatcher:
+    from bot.cases.service import default_store
+    from bot.notify.senders import ChannelSender, SmsSender, TelegramSender
+    from bot.risk.triage import default_policy
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    telegram = TelegramSender(settings.telegram_bot_token, settings.telegram_api_url) if settings.telegram_bot_token else None
+    sms = SmsSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number) if settings.twilio_enabled else None
+    return Dispatcher(default_store(), ChannelSender(telegram, sms), default_policy().renotify)
+
+
+def main() -> None:
+    from bot import logsafety
+    from bot.settings import load_settings
+
+    logging.basicConfig(level=load_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafety.install(load_settings().log_level)
+    dispatcher = build_from_settings()
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        logger.info("Notification dispatcher started")
+        await dispatcher.run_forever(stop=stop)
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

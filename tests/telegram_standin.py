@@ -1,0 +1,40 @@
+"""A local stand-in for the Telegram Bot API: records sendMessage calls, can be switched off (outage)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sanic import Sanic, response
+from sanic.request import Request
+
+_names = itertools.count()
+
+
+class BotApiStandIn:
+    def __init__(self, token: str = "123:TEST") -> None:
+        self.token = token
+        self.sent: list[dict[str, Any]] = []
+        self.up = True
+        self.app = Sanic(f"bot_api_standin_{next(_names)}")
+        self.app.add_route(self._method, "/<path:path>", methods=["POST", "GET"])
+
+    async def _method(self, request: Request, path: str):
+        prefix, _, method = path.rpartition("/")
+        token = prefix[len("bot"):] if prefix.startswith("bot") else ""
+        if not self.up:
+            return response.json({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
+        if token != self.token:
+            return response.json({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        if request.content_type.startswith("application/json"):
+            data = dict(request.json or {})
+        else:
+            data = {k: v[0] for k, v in (request.form or {}).items()}
+        if method == "getMe":
+            return response.json({"ok": True, "result": {"id": 123, "is_bot": True, "first_name": "Helpline", "username": "helpline_bot"}})
+        if method == "sendMessage":
+            self.sent.append(data)
+            return response.json({"ok": True, "result": {
+                "message_id": len(self.sent), "date": 0, "text": data.get("text", ""),
+                "chat": {"id": int(data.get("chat_id", 0)), "type": "private"}}})
+        return response.json({"ok": True, "result": True})
