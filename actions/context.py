@@ -64,13 +64,12 @@ class ActionExtractContext(Action):
 def country_in_message(text: str, entities: List[Dict[Text, Any]], asked: bool) -> Optional[str]:
     """ISO code of the country the message names: NLU's entity, else our name list.
 
-    The name list is searched inside the message only when we asked for the
-    country; otherwise the whole message must be a country name, since many
-    names are also everyday words.
+    Names that are also everyday words count inside a sentence only when we
+    asked for the country (bot/country.py).
     """
     names = default_country_names()
     for entity in entities:
         value = str(entity.get("value") or "").upper()
         if entity.get("entity") == "country" and len(value) == 2 and value.isalpha():
             return value
-    return names.find(text, within=asked)
+    return names.find(text, asked=asked)

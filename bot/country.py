@@ -27,8 +27,10 @@ def fold(text: str) -> str:
 
 
 class CountryNames:
-    def __init__(self, names_by_language: Mapping[str, Mapping[str, list[str]]], default_language: str = "en") -> None:
+    def __init__(self, names_by_language: Mapping[str, Mapping[str, list[str]]], default_language: str = "en",
+                 ambiguous: Iterable[str] = ()) -> None:
         self.by_language = names_by_language
+        self.ambiguous = {fold(str(a)).strip() for a in ambiguous}
         self.default_language = default_language
         variants: dict[str, str] = {}
         for names in names_by_language.values():
@@ -43,9 +45,10 @@ class CountryNames:
         self._pattern = re.compile("(" + "|".join(alternatives) + ")") if alternatives else None
 
     @classmethod
-    def load(cls, folder: Path, default_language: str = "en") -> "CountryNames":
+    def load(cls, folder: Path, default_language: str = "en", ambiguous_file: Path | None = None) -> "CountryNames":
         data = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in sorted(folder.glob("*.yml"))}
-        return cls(data, default_language)
+        ambiguous = yaml.safe_load(ambiguous_file.read_text(encoding="utf-8")) if ambiguous_file and ambiguous_file.is_file() else []
+        return cls(data, default_language, ambiguous or [])
 
     def name(self, code: str, language: str | None) -> str:
         """The country's name to show in the language (English, then the code, if unknown)."""
@@ -55,21 +58,21 @@ class CountryNames:
                 return str(names[0])
         return code
 
-    def find(self, text: str, within: bool = True) -> str | None:
+    def find(self, text: str, asked: bool = False) -> str | None:
         """The one country the message names, or None.
 
-        within=True searches inside the message (after we asked for the
-        country); within=False accepts only a message that is just a country
-        name, because many names are also everyday words ("mali" is "financial"
-        in Persian and Urdu).
+        A message that is just a country name always counts. Inside a longer
+        message, names that are also everyday words (content/country_ambiguous.yml:
+        "mali" is "financial" in Persian and Urdu) count only when we asked
+        which country the person is in.
         """
         if self._pattern is None or not text:
             return None
         folded = fold(text)
-        if not within:
-            bare = "".join(" " if unicodedata.category(ch)[0] in "PS" and ch != "'" else ch for ch in folded)
-            return self._variants.get(" ".join(bare.split()))
-        found = {self._variants[m.group(1)] for m in self._pattern.finditer(folded)}
+        bare = " ".join("".join(" " if unicodedata.category(ch)[0] in "PS" and ch != "'" else ch for ch in folded).split())
+        if bare in self._variants:
+            return self._variants[bare]
+        found = {self._variants[m.group(1)] for m in self._pattern.finditer(folded) if asked or m.group(1) not in self.ambiguous}
         return found.pop() if len(found) == 1 else None
 
     def codes(self) -> Iterable[str]:
@@ -96,4 +99,4 @@ def from_phone_number(number: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def default_country_names() -> CountryNames:
-    return CountryNames.load(PROJECT_ROOT / "content" / "countries")
+    return CountryNames.load(PROJECT_ROOT / "content" / "countries", ambiguous_file=PROJECT_ROOT / "content" / "country_ambiguous.yml")

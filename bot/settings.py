@@ -128,7 +128,9 @@ class Settings:
         ):
             if value.strip().lower() in PLACEHOLDERS:
                 fix = "set it in the environment" if self.production else "run `helpline run` once or set it in .env"
-                found.append(f"{name} is missing or a placeholder: {fix} (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`).")
+                example = ("python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+                           if name == "HELPLINE_ENCRYPTION_KEY" else "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+                found.append(f"{name} is missing or a placeholder: {fix} (make one with `{example}`).")
             elif name == "HELPLINE_API_TOKEN" and len(value) < 16:
                 found.append(f"{name} is shorter than 16 characters: use a long random value.")
         if self.encryption_key.strip().lower() not in PLACEHOLDERS:
@@ -166,7 +168,8 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
     if env_name != "production":
         values.update(_read_env_file(root / "var" / "secrets.env"))
     values.update(_read_env_file(root / ".env"))
-    values.update({k: v for k, v in environ.items() if k.startswith(("HELPLINE_", "TELEGRAM_", "TWILIO_"))})
+    # an empty variable counts as unset, so it never hides a value from a file
+    values.update({k: v for k, v in environ.items() if k.startswith(("HELPLINE_", "TELEGRAM_", "TWILIO_")) and v.strip()})
 
     def get(name: str, default: str = "") -> str:
         return (values.get(name) or default).strip()

@@ -49,17 +49,19 @@ def test_country_names_in_many_languages_and_scripts():
     names = default_country_names()
     for text, code in [("Nepal", "NP"), ("nepal!", "NP"), ("नेपाल", "NP"), ("Brasil", "BR"), ("Perú", "PE"),
                        ("السعودية", "SA"), ("Россия", "RU"), ("Україна", "UA"), ("ປະເທດໄທ", "TH")]:
-        assert names.find(text, within=False) == code, text
-    assert names.find("im in qatar now", within=True) == "QA"
-    assert names.find("ຂ້ອຍຢູ່ປະເທດໄທ", within=True) == "TH"  # Lao has no spaces between words
+        assert names.find(text) == code, text
+    assert names.find("where can i find a doctor in Nepal") == "NP"
+    assert names.find("im in qatar now") == "QA"
+    assert names.find("ຂ້ອຍຢູ່ປະເທດໄທ") == "TH"  # Lao has no spaces between words
 
 
-def test_everyday_words_are_not_countries_unless_we_asked():
+def test_everyday_words_are_countries_only_when_we_asked():
     names = default_country_names()
-    assert names.find("کمک مالی میخوام", within=False) is None  # "financial help", not Mali
-    assert names.find("i am in qatar", within=False) is None
+    assert names.find("کمک مالی میخوام") is None  # "financial help", not Mali
+    assert names.find("کمک مالی میخوام", asked=True) == "ML"
+    assert names.find("Mali") == "ML"  # the whole message is the name
     two = CountryNames({"en": {"ML": ["Mali"], "NP": ["Nepal"]}})
-    assert two.find("i am from nepal but working in mali", within=True) is None
+    assert two.find("i am from nepal but working in mali") is None  # two countries: ask
 
 
 def test_display_name_in_the_language_with_english_fallback():

@@ -16,3 +16,15 @@ def test_filter_masks_formatted_arguments(caplog):
         logger.info("sender %s wrote", "+8801712345678")
     assert "8801712345678" not in caplog.text
     assert "[number]" in caplog.text
+
+
+def test_bot_tokens_in_request_urls_are_masked():
+    line = 'HTTP Request: POST http://127.0.0.1:8081/bot123456:AAH-secret_token/sendMessage "HTTP/1.1 200 OK"'
+    assert "AAH-secret_token" not in redact(line) and "123456" not in redact(line)
+
+
+def test_http_client_libraries_do_not_log_requests_at_info():
+    from bot.logsafety import install
+
+    install("INFO")
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
