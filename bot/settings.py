@@ -210,6 +210,10 @@ def require_valid(settings: Settings) -> Settings:
 def child_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for the Rasa and action server processes (`${VAR}` in endpoints.yml)."""
     env = dict(os.environ if base is None else base)
+    # every ${VAR} that credentials.yml names exists, empty when not configured
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "HELPLINE_PUBLIC_URL",
+                 "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL"):
+        env.setdefault(name, "")
     env.update({k: v for k, v in settings.raw.items()})
     env.update(
         {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from bot import logsafety
 from bot.settings import load_settings, require_valid
@@ -29,6 +30,33 @@ def configure_logging(level_name: str) -> None:
     logsafety.install(level_name)
 
 
+# Credentials a channel cannot work without; a channel missing one stays off.
+REQUIRED = {
+    "channels.rest.RestInput": ("token",),
+    "channels.twilio_sms.TwilioSmsInput": ("account_sid", "auth_token", "from_number", "public_url"),
+}
+
+
+def enabled_credentials(source: Path, target: Path) -> Path:
+    """Write the channels whose credentials are all set to `target` (mode 0600) and say which are on."""
+    import os
+
+    import yaml
+    from rasa.shared.utils.io import read_config_file
+
+    channels = read_config_file(str(source)) or {}
+    enabled = {name: creds for name, creds in channels.items()
+               if all(str((creds or {}).get(key) or "").strip() for key in REQUIRED.get(name, ()))}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(enabled, handle)
+    on = ", ".join(n.split(".")[-1] for n in enabled) or "none"
+    off = ", ".join(n.split(".")[-1] for n in channels if n not in enabled) or "none"
+    print(f"helpline: channels on: {on}; off (credentials not set): {off}", flush=True)
+    return target
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -39,9 +67,10 @@ def main(argv: list[str] | None = None) -> None:
     from rasa.core.utils import AvailableEndpoints
 
     configure_logging(settings.log_level)
+    credentials = enabled_credentials(settings.root / "credentials.yml", settings.root / "var" / "credentials.enabled.yml")
     rasa.core.run.serve_application(
         model_path=argv[0],
-        credentials=str(settings.root / "credentials.yml"),
+        credentials=str(credentials),
         endpoints=AvailableEndpoints.read_endpoints(str(settings.root / "endpoints.yml")),
         interface=settings.host,
         port=settings.port,

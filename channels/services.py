@@ -1,0 +1,48 @@
+"""What our channels share, built once per server process: settings, database, pseudonyms, contacts, de-duplication, hand-off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from bot.handoff import Handoff
+from bot.inbound import InboundLog
+from bot.privacy.contacts import ContactStore
+from bot.privacy.identity import pseudonym
+from bot.settings import Settings, load_settings
+
+
+@dataclass
+class ChannelServices:
+    settings: Settings
+
+    @cached_property
+    def engine(self):  # type: ignore[no-untyped-def]
+        from bot.db import engine_for
+
+        return engine_for(self.settings.database_url)
+
+    @cached_property
+    def contacts(self) -> ContactStore:
+        return ContactStore(self.engine, self.settings.encryption_key)
+
+    @cached_property
+    def inbound(self) -> InboundLog:
+        return InboundLog(self.engine)
+
+    @cached_property
+    def handoff(self) -> Handoff:
+        from bot.cases.responders import Responders
+        from bot.cases.service import responders_path
+        from bot.cases.store import CaseStore
+        from bot.notify.messages import notification_text
+
+        return Handoff(CaseStore(self.engine, Responders.load(responders_path()), notification_text))
+
+    def conversation_id(self, channel: str, raw_id: str) -> str:
+        return pseudonym(channel, raw_id, self.settings.pseudonym_key)
+
+
+@lru_cache(maxsize=1)
+def default_services() -> ChannelServices:
+    return ChannelServices(load_settings())

@@ -1,0 +1,170 @@
+"""Twilio SMS (and WhatsApp) channel: POST /webhooks/twilio_sms/webhook.
+
+Order of work for each webhook, so that a forged or repeated request costs
+nothing and a crash never makes Twilio re-send a message we handled:
+1. check X-Twilio-Signature with twilio's RequestValidator against
+   HELPLINE_PUBLIC_URL + path, over every form field including empty ones
+   (Sanic drops blank fields, so the raw body is parsed again) -> else 403;
+2. record MessageSid in our shared database -> a retry gets an empty <Response/>;
+3. turn the phone number into a pseudonym, keep the number only encrypted;
+4. leave STOP/START (opt-out / opt-in) to Twilio; HELP is read as plain text;
+5. if a responder holds the conversation, forward the message to them;
+6. otherwise ask the bot; answer in TwiML when ready in time, else send the
+   reply with the REST client when it is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from urllib.parse import parse_qsl
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot import sms
+from bot.country import from_phone_number
+from bot.text import clean_user_text
+from channels.handoff import to_responder
+from channels.services import ChannelServices, default_services
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
+# Twilio waits 15 s; answer in TwiML if the bot is done within this, else send later.
+REPLY_IN_RESPONSE_SECONDS = 10.0
+# Opt-out and opt-in keywords: Twilio and the carriers answer them and block
+# our replies after an opt-out, so the bot stays out. HELP is answered by
+# Twilio too, but a person writing "help" may be in danger: the bot also
+# reads it, as plain text (never as a command).
+CARRIER_KEYWORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "start", "unstop"})
+
+
+def twiml(bodies: list[str]) -> HTTPResponse:
+    reply = MessagingResponse()
+    for body in bodies:
+        reply.message(body)
+    return response.text(str(reply), content_type="application/xml")
+
+
+def form_fields(raw: bytes) -> dict[str, Any]:
+    """All POST fields, blank ones included; repeated fields as lists (as RequestValidator expects)."""
+    fields: dict[str, Any] = {}
+    for key, value in parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True):
+        if key in fields:
+            fields[key] = fields[key] + [value] if isinstance(fields[key], list) else [fields[key], value]
+        else:
+            fields[key] = value
+    return fields
+
+
+class TwilioSmsInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio_sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            account_sid=str(credentials.get("account_sid") or ""),
+            auth_token=str(credentials.get("auth_token") or ""),
+            from_number=str(credentials.get("from_number") or ""),
+            public_url=str(credentials.get("public_url") or ""),
+        )
+
+    def __init__(self, account_sid: str, auth_token: str, from_number: str, public_url: str,
+                 services: Optional[Callable[[], ChannelServices]] = None,
+                 sender: Optional[Callable[[str, str], Awaitable[None]]] = None) -> None:
+        if not auth_token or not public_url:
+            raise ValueError("The Twilio channel needs TWILIO_AUTH_TOKEN and HELPLINE_PUBLIC_URL.")
+        self.validator = RequestValidator(auth_token)
+        self.url = public_url.rstrip("/") + WEBHOOK_PATH
+        self.account_sid, self.auth_token, self.from_number = account_sid, auth_token, from_number
+        self._services = services or default_services
+        self._sender = sender
+        self._background: set[asyncio.Task] = set()
+
+    async def send_sms(self, to: str, body: str) -> None:
+        """Send with twilio's REST client (or the injected sender in tests)."""
+        if self._sender is not None:
+            await self._sender(to, body)
+            return
+        from bot.notify.senders import SmsSender
+
+        await SmsSender(self.account_sid, self.auth_token, self.from_number).send_text(to, body)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("helpline_twilio_sms", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.handle(request.body or b"", request.headers.get("X-Twilio-Signature", ""), on_new_message)
+
+        return webhook
+
+    async def handle(self, raw_body: bytes, signature: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        """The whole webhook, from raw body and signature to the HTTP answer."""
+        fields = form_fields(raw_body)
+        if not signature or not self.validator.validate(self.url, fields, signature):
+            return response.text("forbidden", status=403)
+        sender = str(fields.get("From") or "").strip()
+        message_sid = str(fields.get("MessageSid") or fields.get("SmsSid") or "").strip()
+        if not sender or not message_sid:
+            return twiml([])
+        services = self._services()
+        conversation = services.conversation_id(self.name(), sender)
+        try:
+            first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation)
+            if not first:
+                return twiml([])  # a retry: answered already
+            await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
+        except Exception:
+            logger.exception("Could not record an inbound SMS; answering without de-duplication")
+        text = clean_user_text(str(fields.get("Body") or ""))
+        if text.strip().lower() in CARRIER_KEYWORDS:
+            return twiml([])  # Twilio answers opt-out / opt-in / help itself
+        if await to_responder(lambda: services.handoff, conversation, text):
+            return twiml([])
+        media = str(fields.get("NumMedia") or "0")
+        metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
+        collector = CollectingOutputChannel()
+        handling = asyncio.ensure_future(self._handle(on_new_message, text, collector, conversation, metadata))
+        done, _ = await asyncio.wait({handling}, timeout=REPLY_IN_RESPONSE_SECONDS)
+        if done:
+            return twiml(sms.compose([m.get("text", "") for m in collector.messages]))
+        task = asyncio.ensure_future(self._send_later(handling, collector, sender))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return twiml([])
+
+    async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
+                      collector: CollectingOutputChannel, conversation: str, metadata: dict[str, Any]) -> None:
+        try:
+            await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name(), metadata=metadata))
+        except Exception:
+            logger.exception("The bot failed on an SMS; the person gets a safe answer")
+        if not collector.messages:
+            from bot.content.catalog import default_catalog
+            from bot.language.detect import detect
+
+            catalog = default_catalog()
+            language = detect(text, catalog.languages).language
+            collector.messages.append({"recipient_id": conversation, "text": catalog.render("utter_case_failed", language, self.name()).text})
+
+    async def _send_later(self, handling: "asyncio.Future[None]", collector: CollectingOutputChannel, to: str) -> None:
+        await handling
+        for body in sms.compose([m.get("text", "") for m in collector.messages]):
+            try:
+                await self.send_sms(to, body)
+            except Exception:
+                logger.exception("Could not send a late SMS reply")

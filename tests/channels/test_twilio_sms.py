@@ -1,0 +1,178 @@
+"""The Twilio channel: signatures checked exactly as Twilio signs, exactly-once, SMS-fitted answers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from urllib.parse import urlencode
+
+import pytest
+from cryptography.fernet import Fernet
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from bot.cases.models import Base
+from bot.inbound import InboundMessage
+from bot.privacy.contacts import Contact
+from bot.settings import load_settings
+from channels.services import ChannelServices
+from channels.twilio_sms import WEBHOOK_PATH, TwilioSmsInput
+from tests.channels.serving import served
+
+AUTH_TOKEN = "12345678901234567890123456789012"
+PUBLIC_URL = "https://helpline.example.org"
+_names = itertools.count()
+
+
+def signed(fields: dict, url: str = PUBLIC_URL + WEBHOOK_PATH, token: str = AUTH_TOKEN) -> tuple[bytes, dict]:
+    body = urlencode(fields).encode()
+    signature = RequestValidator(token).compute_signature(url, fields)
+    return body, {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def sms_fields(body="hello", sid="SM0001", sender="+9779812345678", **extra):
+    fields = {"MessageSid": sid, "AccountSid": "AC123", "From": sender, "To": "+15005550006", "Body": body, "NumMedia": "0",
+              "FromCity": "", "FromState": ""}  # blank fields are part of the signature
+    fields.update(extra)
+    return fields
+
+
+@pytest.fixture
+def world(tmp_path):
+    env = {"HELPLINE_API_TOKEN": "x" * 32, "HELPLINE_PSEUDONYM_KEY": "k" * 32, "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "HELPLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}
+    services = ChannelServices(load_settings(environ=env, root=tmp_path))
+    Base.metadata.create_all(services.engine)
+    seen: list[UserMessage] = []
+    late: list[tuple[str, str]] = []
+
+    async def bot(message: UserMessage) -> None:
+        seen.append(message)
+        if message.text == "slow":
+            await asyncio.sleep(0.3)
+        if message.text == "crash":
+            raise RuntimeError("action server down")
+        await message.output_channel.send_text_message(message.sender_id, f"answer to {message.text!r}")
+        await message.output_channel.send_text_message(message.sender_id, "second message")
+
+    async def sender(to, body):
+        late.append((to, body))
+
+    channel = TwilioSmsInput("AC123", AUTH_TOKEN, "+15005550006", PUBLIC_URL, services=lambda: services, sender=sender)
+    app = Sanic(f"twilio_{next(_names)}")
+    app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/twilio_sms")
+    return app, services, seen, late
+
+
+async def post(client, fields, **kwargs):
+    body, headers = signed(fields, **kwargs)
+    return await client.post(WEBHOOK_PATH, content=body, headers=headers)
+
+
+async def test_valid_signature_gets_twiml_with_the_bots_messages_joined(world):
+    app, services, seen, _ = world
+    async with served(app) as client:
+        response = await post(client, sms_fields("hello"))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    assert response.text.count("<Message>") == 1  # both bot messages in one SMS body
+    assert "answer to 'hello'" in response.text and "second message" in response.text
+    assert seen[0].sender_id.startswith("twilio_sms-") and "9812345678" not in seen[0].sender_id
+    assert seen[0].metadata["phone_region"] == "NP"
+
+
+async def test_bad_signatures_are_refused_and_nothing_is_processed(world):
+    app, services, seen, _ = world
+    fields = sms_fields("hello")
+    async with served(app) as client:
+        assert (await client.post(WEBHOOK_PATH, content=urlencode(fields).encode(),
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})).status_code == 403
+        assert (await post(client, fields, token="wrong-token-wrong-token-wrong-tok")).status_code == 403
+        assert (await post(client, fields, url="https://evil.example.org" + WEBHOOK_PATH)).status_code == 403
+        body, headers = signed(fields)
+        tampered = body.replace(b"hello", b"hellO")
+        assert (await client.post(WEBHOOK_PATH, content=tampered, headers=headers)).status_code == 403
+    assert seen == []
+    with services.inbound.Session() as session:
+        assert session.execute(select(InboundMessage)).first() is None
+
+
+async def test_the_same_message_sid_five_times_concurrently_is_answered_once(world):
+    app, services, seen, _ = world
+    async with served(app) as client:
+        responses = await asyncio.gather(*[post(client, sms_fields("hello", sid="SMdup")) for _ in range(5)])
+    assert all(r.status_code == 200 for r in responses)
+    assert sum("<Message>" in r.text for r in responses) == 1
+    assert len(seen) == 1
+
+
+async def test_phone_number_is_kept_only_encrypted(world):
+    app, services, seen, _ = world
+    async with served(app) as client:
+        await post(client, sms_fields("hello", sender="whatsapp:+8801712345678"))
+    with services.contacts.Session() as session:
+        row = session.execute(select(Contact)).scalar_one()
+    assert b"8801712345678" not in row.address
+    assert services.contacts.address(seen[0].sender_id) == ("twilio_sms", "whatsapp:+8801712345678")
+    assert seen[0].metadata["phone_region"] == "BD"
+
+
+async def test_opt_out_keywords_are_left_to_twilio_and_help_is_read_as_text(world):
+    app, _, seen, _ = world
+    async with served(app) as client:
+        stop = await post(client, sms_fields("STOP", sid="SM1"))
+        help_ = await post(client, sms_fields("HELP", sid="SM2"))
+    assert "<Message>" not in stop.text
+    assert [m.text for m in seen] == ["HELP"]
+    assert "<Message>" in help_.text
+
+
+@pytest.mark.parametrize("body,media", [("", "1"), ("", "0"), ("x" * 10_000, "0"), ("🙏🙏🙏", "0"), ("/restart", "0")])
+async def test_odd_messages_get_an_answer_never_a_500(world, body, media):
+    app, _, seen, _ = world
+    async with served(app) as client:
+        response = await post(client, sms_fields(body, NumMedia=media))
+    assert response.status_code == 200 and "<Message>" in response.text
+    assert len(seen[0].text) <= 1000 and not seen[0].text.startswith("/")
+
+
+async def test_a_crash_in_the_bot_still_answers_safely(world):
+    app, _, _, _ = world
+    async with served(app) as client:
+        response = await post(client, sms_fields("crash"))
+    assert response.status_code == 200 and "<Message>" in response.text
+
+
+async def test_a_slow_answer_is_sent_with_the_rest_client(world, monkeypatch):
+    import channels.twilio_sms as module
+
+    monkeypatch.setattr(module, "REPLY_IN_RESPONSE_SECONDS", 0.05)
+    app, _, _, late = world
+    async with served(app) as client:
+        response = await post(client, sms_fields("slow"))
+        assert "<Message>" not in response.text
+        for _ in range(50):
+            if late:
+                break
+            await asyncio.sleep(0.05)
+    assert late and late[0][0] == "+9779812345678" and "answer to 'slow'" in late[0][1]
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=4000) | st.text(max_size=12000).map(lambda t: t.encode("utf-8", "surrogatepass")),
+       signed_ok=st.booleans())
+def test_any_body_never_breaks_the_webhook(world, body, signed_ok):
+    """Arbitrary bytes, sizes and encodings, signed or not: never a 5xx, never an exception."""
+    _, services, _, _ = world
+    channel = TwilioSmsInput("AC123", AUTH_TOKEN, "+15005550006", PUBLIC_URL, services=lambda: services)
+
+    async def bot(message):
+        await message.output_channel.send_text_message(message.sender_id, "ok")
+
+    fields = sms_fields(body.decode("utf-8", "replace"), sid=f"SM{abs(hash(body))}")
+    raw, headers = signed(fields)
+    raw = raw if signed_ok else body
+    result = asyncio.run(channel.handle(raw, headers["X-Twilio-Signature"], bot))
+    assert result.status in (200, 403)
