@@ -121,6 +121,28 @@ def cmd_triage_eval(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_telegram_set_webhook(_: argparse.Namespace) -> int:
+    import asyncio
+
+    from telegram import Bot
+
+    settings = load_settings()
+    if not (settings.telegram_bot_token and settings.telegram_webhook_secret and settings.public_url):
+        print("Set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET and HELPLINE_PUBLIC_URL first.", file=sys.stderr)
+        return 2
+    url = f"{settings.public_url}/webhooks/telegram/webhook"
+
+    async def register() -> None:
+        async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url) as bot:
+            await bot.set_webhook(url=url, secret_token=settings.telegram_webhook_secret,
+                                  allowed_updates=["message", "callback_query"], drop_pending_updates=False)
+            info = await bot.get_webhook_info()
+            print(f"Telegram webhook: {info.url} (pending updates: {info.pending_update_count})")
+
+    asyncio.run(register())
+    return 0
+
+
 def cmd_doctor(_: argparse.Namespace) -> int:
     return doctor_module.run(load_settings())
 
@@ -136,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bench", help="measure understanding and language identification").set_defaults(func=cmd_bench)
     sub.add_parser("triage-eval", help="recall of UNICEF, IOM and urgent routes on labelled conversations").set_defaults(func=cmd_triage_eval)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
+    telegram = sub.add_parser("telegram", help="Telegram helpers")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    telegram_sub.add_parser("set-webhook", help="register the webhook with its secret token").set_defaults(func=cmd_telegram_set_webhook)
     add_case_parsers(sub)
     args = parser.parse_args(argv)
     try:

@@ -9,6 +9,7 @@ response).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import Optional
@@ -64,6 +65,32 @@ class Handoff:
         if before.status != "closed":
             self._queue_for_user(case, "utter_case_closed")
         return case
+
+    def claim_for_delivery(self, channels: tuple[str, ...], now: "dt.datetime", limit: int = 20) -> list[UserMessage]:
+        """Pending messages for people on push channels (Telegram, SMS), each taken by one dispatcher only."""
+        from sqlalchemy import update
+
+        taken = []
+        with self.store.Session() as session:
+            rows = session.execute(select(UserMessage.id).where(
+                UserMessage.status == "pending", UserMessage.channel.in_(channels), UserMessage.next_attempt_at <= now,
+            ).order_by(UserMessage.id).limit(limit)).scalars().all()
+            for row_id in rows:
+                won = session.execute(update(UserMessage).where(UserMessage.id == row_id, UserMessage.status == "pending")
+                                      .values(status="sending", attempts=UserMessage.attempts + 1)).rowcount
+                if won:
+                    taken.append(row_id)
+            session.commit()
+            return list(session.execute(select(UserMessage).where(UserMessage.id.in_(taken))).scalars()) if taken else []
+
+    def delivered(self, row_id: int, ok: bool, retry_at: "dt.datetime") -> None:
+        with self.store.Session() as session:
+            row = session.get(UserMessage, row_id)
+            if ok:
+                row.status, row.sent_at = "sent", utcnow()
+            else:
+                row.status, row.next_attempt_at = "pending", retry_at
+            session.commit()
 
     def take_for_rest(self, conversation_id: str) -> list[str]:
         """Pending messages of a REST conversation, marked delivered as they are returned."""

@@ -34,6 +34,7 @@ def configure_logging(level_name: str) -> None:
 REQUIRED = {
     "channels.rest.RestInput": ("token",),
     "channels.twilio_sms.TwilioSmsInput": ("account_sid", "auth_token", "from_number", "public_url"),
+    "channels.telegram.TelegramInput": ("access_token", "webhook_secret"),
 }
 
 

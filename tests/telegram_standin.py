@@ -16,6 +16,7 @@ class BotApiStandIn:
         self.token = token
         self.sent: list[dict[str, Any]] = []
         self.up = True
+        self.rate_limit_next = 0  # answer this many sendMessage calls with 429 first
         self.app = Sanic(f"bot_api_standin_{next(_names)}")
         self.app.add_route(self._method, "/<path:path>", methods=["POST", "GET"])
 
@@ -32,6 +33,10 @@ class BotApiStandIn:
             data = {k: v[0] for k, v in (request.form or {}).items()}
         if method == "getMe":
             return response.json({"ok": True, "result": {"id": 123, "is_bot": True, "first_name": "Helpline", "username": "helpline_bot"}})
+        if method == "sendMessage" and self.rate_limit_next > 0:
+            self.rate_limit_next -= 1
+            return response.json({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                                  "parameters": {"retry_after": 1}}, status=429)
         if method == "sendMessage":
             self.sent.append(data)
             return response.json({"ok": True, "result": {

@@ -15,11 +15,14 @@ import logging
 import os
 import signal
 import socket
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from bot.cases.models import utcnow
 from bot.cases.store import CaseStore
 from bot.notify.senders import DeliveryError, Sender
+
+if TYPE_CHECKING:
+    from bot.privacy.contacts import ContactStore
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +36,14 @@ def backoff(attempts: int) -> float:
 
 class Dispatcher:
     def __init__(self, store: CaseStore, sender: Sender, renotify: dict[str, dt.timedelta],
-                 clock: Callable[[], dt.datetime] = utcnow, worker: Optional[str] = None) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow, worker: Optional[str] = None,
+                 contacts: Optional["ContactStore"] = None) -> None:
         self.store = store
         self.sender = sender
         self.renotify = renotify
         self.clock = clock
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.contacts = contacts  # to reach people on Telegram and SMS with their responder's replies
 
     async def run_once(self) -> int:
         """One pass: widen overdue cases, then try every due row once. Returns rows delivered."""
@@ -57,6 +62,29 @@ class Dispatcher:
             self.store.mark_sent(row.id)
             delivered += 1
             logger.info("Notification %s (%s) delivered to %s over %s", row.id, row.kind, row.responder_id, row.channel)
+        return delivered + await self._deliver_to_people(now)
+
+    async def _deliver_to_people(self, now: dt.datetime) -> int:
+        """Responders' replies and closing notices, on the person's own channel (REST ones wait for their next request)."""
+        if self.contacts is None:
+            return 0
+        from bot.handoff import Handoff
+
+        handoff = Handoff(self.store)
+        delivered = 0
+        for row in handoff.claim_for_delivery(("telegram", "twilio_sms"), now):
+            contact = self.contacts.address(row.conversation_id)
+            try:
+                if contact is None:
+                    raise DeliveryError("no contact for this conversation (erased?)")
+                channel, address = contact
+                await self.sender.send("sms" if channel == "twilio_sms" else "telegram", address, row.text)
+            except DeliveryError as exc:
+                handoff.delivered(row.id, False, now + dt.timedelta(seconds=backoff(row.attempts)))
+                logger.warning("Message %s to a person failed (attempt %s): %s", row.id, row.attempts, exc)
+                continue
+            handoff.delivered(row.id, True, now)
+            delivered += 1
         return delivered
 
     async def run_forever(self, interval: float = 1.0, stop: Optional[asyncio.Event] = None) -> None:
@@ -81,7 +109,11 @@ def build_from_settings() -> Dispatcher:
     settings = load_settings()
     telegram = TelegramSender(settings.telegram_bot_token, settings.telegram_api_url) if settings.telegram_bot_token else None
     sms = SmsSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number) if settings.twilio_enabled else None
-    return Dispatcher(default_store(), ChannelSender(telegram, sms), default_policy().renotify)
+    from bot.db import engine_for
+    from bot.privacy.contacts import ContactStore
+
+    contacts = ContactStore(engine_for(settings.database_url), settings.encryption_key) if settings.encryption_key else None
+    return Dispatcher(default_store(), ChannelSender(telegram, sms), default_policy().renotify, contacts=contacts)
 
 
 def main() -> None:

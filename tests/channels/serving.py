@@ -11,9 +11,14 @@ from sanic import Sanic
 
 @contextlib.asynccontextmanager
 async def served(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
-    server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True, access_log=False)
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # a free port chosen by the system (Sanic reads port=0 as its default 8000)
+    sock.listen(100)
+    port = sock.getsockname()[1]
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
     await server.startup()
-    port = server.server.sockets[0].getsockname()[1]
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             yield client

@@ -1,0 +1,199 @@
+"""Telegram channel with python-telegram-bot: POST /webhooks/telegram/webhook.
+
+For each update: the secret header is checked (403 otherwise), the update_id
+is recorded (a re-sent update is answered 200 and ignored), a responder's chat
+goes to the responder commands, the chat id becomes a pseudonym (the id itself
+is kept only encrypted), and text, commands and button presses go to the bot.
+Photos, voice, stickers and locations get the bot's polite fallback; edited
+messages and group or channel posts are ignored. Replies are sent with
+python-telegram-bot's Bot (TELEGRAM_API_URL as base_url), buttons as inline
+keyboards, long texts split at 4,096 characters, 429 and network errors retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.text import clean_user_text
+from channels.handoff import to_responder
+from channels.services import ChannelServices, default_services
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_MAX_CHARS = 4096
+SEND_ATTEMPTS = 4
+# Our commands, turned into what a person would write; anything else after "/" is plain text.
+COMMANDS = {"/start": "hello", "/language": "language", "/help": "help", "/delete": "delete my data"}
+
+
+def split_text(text: str, limit: int = TELEGRAM_MAX_CHARS) -> List[str]:
+    parts = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else text.rfind(" ", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return parts + ([text] if text else [])
+
+
+class TelegramOutput(OutputChannel):
+    """Sends the bot's messages to one chat; the chat id never leaves this object."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    def __init__(self, bot: Any, chat_id: int) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+
+    async def _send(self, text: str, reply_markup: Any = None) -> None:
+        from telegram.error import NetworkError, RetryAfter, TimedOut
+
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                await self.bot.send_message(chat_id=self.chat_id, text=text, reply_markup=reply_markup)
+                return
+            except RetryAfter as exc:
+                wait = exc.retry_after.total_seconds() if isinstance(exc.retry_after, dt.timedelta) else float(exc.retry_after)
+                await asyncio.sleep(min(wait, 30))
+            except (TimedOut, NetworkError):
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.5 * 2 ** attempt)
+        raise RuntimeError("Telegram kept rate-limiting this chat")
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        for part in split_text(text):
+            await self._send(part)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+        rows = [[InlineKeyboardButton(str(b.get("title", ""))[:64], callback_data=str(b.get("payload", ""))[:64])] for b in buttons]
+        parts = split_text(text)
+        for part in parts[:-1]:
+            await self._send(part)
+        await self._send(parts[-1] if parts else "…", reply_markup=InlineKeyboardMarkup(rows))
+
+
+class TelegramInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(str(credentials.get("access_token") or ""), str(credentials.get("webhook_secret") or ""),
+                   str(credentials.get("api_url") or "") or "https://api.telegram.org/bot")
+
+    def __init__(self, token: str, webhook_secret: str, api_url: str = "https://api.telegram.org/bot",
+                 services: Optional[Callable[[], ChannelServices]] = None) -> None:
+        if not token or not webhook_secret:
+            raise ValueError("The Telegram channel needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET.")
+        from telegram import Bot
+
+        self.secret = webhook_secret
+        self.bot = Bot(token=token, base_url=api_url)
+        self._services = services or default_services
+        self._ready = False
+
+    async def _bot(self) -> Any:
+        if not self._ready:
+            await self.bot.initialize()
+            self._ready = True
+        return self.bot
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("helpline_telegram", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not given or not hmac.compare_digest(given.encode(), self.secret.encode()):
+                return response.text("forbidden", status=403)
+            try:
+                payload = request.json
+            except Exception:
+                payload = None
+            if isinstance(payload, dict):
+                try:
+                    await self.handle(payload, on_new_message)
+                except Exception:
+                    logger.exception("A Telegram update failed; answered 200 so it is not re-sent")
+            return response.json({"ok": True})
+
+        return webhook
+
+    async def handle(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        from telegram import Update
+
+        bot = await self._bot()
+        update = Update.de_json(payload, bot)
+        if update is None or update.update_id is None:
+            return
+        message = update.message
+        query = update.callback_query
+        if query is not None:
+            chat = query.message.chat if query.message else None
+            text = str(query.data or "")
+            try:
+                await query.answer()
+            except Exception:
+                logger.warning("Could not answer a Telegram button press")
+        elif message is not None:
+            chat = message.chat
+            text = message.text or message.caption or ""
+        else:
+            return  # edited messages, channel posts, member updates: nothing to answer
+        if chat is None or chat.type != "private":
+            return
+        services = self._services()
+        conversation = services.conversation_id(self.name(), str(chat.id))
+        first = await asyncio.to_thread(services.inbound.first_time, self.name(), str(update.update_id), conversation)
+        if not first:
+            return
+        responder_answer = await asyncio.to_thread(self._responder_command, services, str(chat.id), text, message)
+        if responder_answer is not None:
+            await TelegramOutput(bot, chat.id).send_text_message("", responder_answer)
+            return
+        await asyncio.to_thread(services.contacts.remember, conversation, self.name(), str(chat.id))
+        if query is None and text.startswith("/"):
+            command = text.split()[0].split("@", 1)[0].lower()
+            text = COMMANDS.get(command, text)
+        text = clean_user_text(text)
+        if await to_responder(lambda: services.handoff, conversation, text):
+            return
+        output = TelegramOutput(bot, chat.id)
+        try:
+            await on_new_message(UserMessage(text, output, conversation, input_channel=self.name(), metadata={}))
+        except Exception:
+            logger.exception("The bot failed on a Telegram message; the person gets a safe answer")
+            from bot.content.catalog import default_catalog
+            from bot.language.detect import detect
+
+            catalog = default_catalog()
+            language = detect(text, catalog.languages).language
+            await output.send_text_message("", catalog.render("utter_case_failed", language, self.name()).text)
+
+    @staticmethod
+    def _responder_command(services: ChannelServices, chat_id: str, text: str, message: Any) -> Optional[str]:
+        from bot.cases import commands
+
+        replying_to = message.reply_to_message.text if message is not None and message.reply_to_message else None
+        return commands.handle(services.handoff, chat_id, text, replying_to=replying_to)

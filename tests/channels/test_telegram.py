@@ -1,0 +1,159 @@
+"""The Telegram channel against a local stand-in Bot API: no network."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+
+import pytest
+from cryptography.fernet import Fernet
+from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
+
+from bot.cases.models import Base
+from bot.settings import load_settings
+from channels.services import ChannelServices
+from channels.telegram import TelegramInput, split_text
+from tests.channels.serving import served
+from tests.telegram_standin import BotApiStandIn
+
+SECRET = "webhook-secret-0123456789"
+_names = itertools.count()
+
+
+def text_update(update_id, text, chat_id=777, chat_type="private", **extra):
+    message = {"message_id": update_id, "date": 0, "chat": {"id": chat_id, "type": chat_type},
+               "from": {"id": chat_id, "is_bot": False, "first_name": "A"}}
+    if text is not None:
+        message["text"] = text
+    message.update(extra)
+    return {"update_id": update_id, "message": message}
+
+
+@pytest.fixture
+async def world(tmp_path):
+    env = {"HELPLINE_API_TOKEN": "x" * 32, "HELPLINE_PSEUDONYM_KEY": "k" * 32, "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "HELPLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}
+    services = ChannelServices(load_settings(environ=env, root=tmp_path))
+    Base.metadata.create_all(services.engine)
+    standin = BotApiStandIn()
+    seen: list[UserMessage] = []
+
+    async def bot(message: UserMessage) -> None:
+        seen.append(message)
+        if message.text == "buttons":
+            await message.output_channel.send_text_with_buttons(message.sender_id, "choose", [{"title": "English", "payload": "1"}])
+        else:
+            await message.output_channel.send_text_message(message.sender_id, f"echo {message.text}")
+
+    async with served(standin.app) as api:
+        standin.base_url = f"{api.base_url}/bot"
+        channel = TelegramInput(standin.token, SECRET, f"{api.base_url}/bot", services=lambda: services)
+        app = Sanic(f"telegram_{next(_names)}")
+        app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/telegram")
+        async with served(app) as client:
+            async def post(update, secret=SECRET):
+                return await client.post("/webhooks/telegram/webhook", content=json.dumps(update),
+                                         headers={"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"})
+            yield post, standin, seen, services
+
+
+async def test_text_is_answered_in_the_chat_and_the_chat_id_is_pseudonymised(world):
+    post, standin, seen, services = world
+    response = await post(text_update(1, "hello"))
+    assert response.status_code == 200
+    assert [m["text"] for m in standin.sent] == ["echo hello"] and str(standin.sent[0]["chat_id"]) == "777"
+    assert seen[0].sender_id.startswith("telegram-") and "777" not in seen[0].sender_id
+    assert services.contacts.address(seen[0].sender_id) == ("telegram", "777")
+
+
+async def test_wrong_or_missing_secret_is_403_and_nothing_happens(world):
+    post, standin, seen, _ = world
+    assert (await post(text_update(2, "hello"), secret="nope")).status_code == 403
+    assert (await post(text_update(3, "hello"), secret="")).status_code == 403
+    assert seen == [] and standin.sent == []
+
+
+async def test_a_duplicate_update_is_answered_once(world):
+    post, standin, seen, _ = world
+    responses = await asyncio.gather(*[post(text_update(4, "hi")) for _ in range(5)])
+    assert all(r.status_code == 200 for r in responses)
+    assert len(seen) == 1 and len(standin.sent) == 1
+
+
+async def test_commands_buttons_and_plain_slashes(world):
+    post, standin, seen, _ = world
+    await post(text_update(5, "/start"))
+    await post(text_update(6, "/language"))
+    await post(text_update(7, "/restart"))
+    await post({"update_id": 8, "callback_query": {"id": "cb1", "chat_instance": "x", "data": "2",
+                                                    "from": {"id": 777, "is_bot": False, "first_name": "A"},
+                                                    "message": {"message_id": 9, "date": 0, "chat": {"id": 777, "type": "private"}}}})
+    assert [m.text for m in seen] == ["hello", "language", "restart", "2"]  # never a forced intent
+
+
+async def test_buttons_become_an_inline_keyboard(world):
+    post, standin, _, _ = world
+    await post(text_update(10, "buttons"))
+    markup = standin.sent[0]["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    assert markup["inline_keyboard"][0][0] == {"text": "English", "callback_data": "1"}
+
+
+async def test_photos_get_an_answer_and_edits_and_groups_are_ignored(world):
+    post, standin, seen, _ = world
+    await post(text_update(11, None, photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]))
+    await post({"update_id": 12, "edited_message": text_update(12, "changed")["message"]})
+    await post(text_update(13, "hello group", chat_id=-100, chat_type="group"))
+    assert [m.text for m in seen] == [""]  # the photo, answered by the bot's fallback
+    assert len(standin.sent) == 1
+
+
+async def test_rate_limit_then_success(world):
+    post, standin, _, _ = world
+    standin.rate_limit_next = 1
+    await post(text_update(14, "hello"))
+    assert [m["text"] for m in standin.sent] == ["echo hello"]
+
+
+def test_long_texts_are_split_under_telegrams_limit():
+    parts = split_text("word " * 2000)
+    assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
+
+
+async def test_responder_commands_and_replies_reach_a_telegram_user(world, tmp_path):
+    import datetime as dt
+
+    from bot.cases.responders import Responders
+    from bot.cases.store import CaseStore
+    from bot.handoff import Handoff
+    from bot.notify.dispatcher import Dispatcher
+    from bot.notify.messages import notification_text
+    from bot.notify.senders import ChannelSender, TelegramSender
+
+    post, standin, seen, services = world
+    store = CaseStore(services.engine, Responders.from_data({"responders": [
+        {"id": "unicef-1", "organization": "UNICEF", "telegram_chat_id": 555}]}), notification_text)
+    services.__dict__["handoff"] = Handoff(store)  # the channel's hand-off uses this store
+    await post(text_update(20, "i am 13 and alone"))  # the person (chat 777) writes; the bot answers
+    person = seen[-1].sender_id
+    reference = store.open_case(person, "UNICEF", "high", "child_at_risk", channel="telegram", language="en").case.reference
+    await post(text_update(21, f"/claim {reference}", chat_id=555))  # the responder, in their own chat
+    assert "is yours" in standin.sent[-1]["text"] and str(standin.sent[-1]["chat_id"]) == "555"
+    before = len(seen)
+    await post(text_update(22, "are you there", chat_id=777))  # now goes to the responder, not the bot
+    assert len(seen) == before
+    await post(text_update(23, f"/reply {reference} I am here. Are you safe?", chat_id=555))
+    sender = ChannelSender(telegram=TelegramSender(standin.token, base_url=standin_url(standin)))
+    dispatcher = Dispatcher(store, sender, {}, clock=lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1),
+                            contacts=services.contacts)
+    await dispatcher.run_once()
+    to_person = [m for m in standin.sent if str(m["chat_id"]) == "777"]
+    assert to_person[-1]["text"].endswith("I am here. Are you safe?")
+    forwarded = [m for m in standin.sent if str(m["chat_id"]) == "555" and "are you there" in m["text"]]
+    assert forwarded  # the person's message reached the responder
+
+
+def standin_url(standin):
+    return standin.base_url
