@@ -57,6 +57,30 @@ def _responder_problems(settings: Settings) -> list[str]:
     return found
 
 
+def _telegram_webhook_problems(settings: Settings) -> list[str]:
+    """Ask the Bot API which webhook it calls, and whether it reported errors."""
+    import asyncio
+
+    expected = f"{settings.public_url}/webhooks/telegram/webhook"
+
+    async def info():  # type: ignore[no-untyped-def]
+        from telegram import Bot
+
+        async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url) as bot:
+            return await bot.get_webhook_info()
+
+    try:
+        webhook = asyncio.run(asyncio.wait_for(info(), timeout=10))
+    except Exception as exc:
+        return [f"Telegram Bot API unreachable or token refused ({type(exc).__name__}): check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL."]
+    found = []
+    if webhook.url != expected:
+        found.append(f"Telegram webhook is '{webhook.url or 'not set'}', not {expected}: run `helpline telegram set-webhook`.")
+    if webhook.last_error_message:
+        found.append(f"Telegram reports a webhook error ('{webhook.last_error_message}'): check HELPLINE_PUBLIC_URL and the proxy.")
+    return found
+
+
 def find_problems(settings: Settings) -> list[str]:
     """All problems found, each one line naming the setting and the fix."""
     problems = list(settings.problems())
@@ -76,6 +100,17 @@ def find_problems(settings: Settings) -> list[str]:
     if current_model(settings.root) is None:
         problems.append("No model for the current data: run `helpline train` (or `make run`, which trains).")
     problems += _responder_problems(settings)
+    if settings.telegram_enabled and settings.public_url:
+        problems += _telegram_webhook_problems(settings)
+    try:
+        from bot.db import engine_for
+        from bot.inbound import InboundLog
+
+        failed = InboundLog(engine_for(settings.database_url)).failed_count()
+        if failed:
+            problems.append(f"{failed} message(s) the bot failed on are kept encrypted in inbound_messages: check the action server logs.")
+    except Exception:
+        pass  # the database problem is reported above
     if settings.telegram_enabled and not settings.public_url:
         problems.append("TELEGRAM_BOT_TOKEN is set but HELPLINE_PUBLIC_URL is not: set the public https URL for webhooks.")
     if settings.twilio_enabled and not settings.public_url:

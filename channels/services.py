@@ -39,6 +39,10 @@ class ChannelServices:
 
         return Handoff(CaseStore(self.engine, Responders.load(responders_path()), notification_text))
 
+    def keep_failed(self, channel: str, external_id: str, text: str) -> None:
+        """Keep a message the bot failed on, encrypted with the contact store's key."""
+        self.inbound.keep_failed(channel, external_id, self.contacts.fernet.encrypt(text.encode()))
+
     def conversation_id(self, channel: str, raw_id: str) -> str:
         return pseudonym(channel, raw_id, self.settings.pseudonym_key)
 

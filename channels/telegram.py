@@ -183,7 +183,11 @@ class TelegramInput(InputChannel):
         try:
             await on_new_message(UserMessage(text, output, conversation, input_channel=self.name(), metadata={}))
         except Exception:
-            logger.exception("The bot failed on a Telegram message; the person gets a safe answer")
+            logger.exception("The bot failed on a Telegram message; the message is kept and the person gets a safe answer")
+            try:
+                await asyncio.to_thread(services.keep_failed, self.name(), str(update.update_id), text)
+            except Exception:
+                logger.exception("Could not keep the failed Telegram message")
             from bot.content.catalog import default_catalog
             from bot.language.detect import detect
 

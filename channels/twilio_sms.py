@@ -138,7 +138,8 @@ class TwilioSmsInput(InputChannel):
         media = str(fields.get("NumMedia") or "0")
         metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
         collector = CollectingOutputChannel()
-        handling = asyncio.ensure_future(self._handle(on_new_message, text, collector, conversation, metadata))
+        handling = asyncio.ensure_future(self._handle(on_new_message, text, collector, conversation, metadata,
+                                                      lambda: services.keep_failed(self.name(), message_sid, text)))
         done, _ = await asyncio.wait({handling}, timeout=REPLY_IN_RESPONSE_SECONDS)
         if done:
             return twiml(sms.compose([m.get("text", "") for m in collector.messages]))
@@ -148,11 +149,16 @@ class TwilioSmsInput(InputChannel):
         return twiml([])
 
     async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
-                      collector: CollectingOutputChannel, conversation: str, metadata: dict[str, Any]) -> None:
+                      collector: CollectingOutputChannel, conversation: str, metadata: dict[str, Any],
+                      keep: Callable[[], None]) -> None:
         try:
             await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name(), metadata=metadata))
         except Exception:
-            logger.exception("The bot failed on an SMS; the person gets a safe answer")
+            logger.exception("The bot failed on an SMS; the message is kept and the person gets a safe answer")
+            try:
+                await asyncio.to_thread(keep)
+            except Exception:
+                logger.exception("Could not keep the failed SMS")
         if not collector.messages:
             from bot.content.catalog import default_catalog
             from bot.language.detect import detect

@@ -42,4 +42,9 @@ class BotApiStandIn:
             return response.json({"ok": True, "result": {
                 "message_id": len(self.sent), "date": 0, "text": data.get("text", ""),
                 "chat": {"id": int(data.get("chat_id", 0)), "type": "private"}}})
+        if method == "setWebhook":
+            self.webhook_url = data.get("url", "")
+        if method == "getWebhookInfo":
+            return response.json({"ok": True, "result": {"url": getattr(self, "webhook_url", ""), "has_custom_certificate": False,
+                                                         "pending_update_count": 0}})
         return response.json({"ok": True, "result": True})

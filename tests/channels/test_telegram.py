@@ -7,6 +7,7 @@ import itertools
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from cryptography.fernet import Fernet
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
@@ -157,3 +158,31 @@ async def test_responder_commands_and_replies_reach_a_telegram_user(world, tmp_p
 
 def standin_url(standin):
     return standin.base_url
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=6000), extra=st.dictionaries(st.sampled_from(["photo", "sticker", "location", "voice"]), st.just({}), max_size=1),
+       update_id=st.integers(min_value=1, max_value=2**31))
+def test_any_update_never_breaks_the_webhook(tmp_path_factory, text, extra, update_id):
+    """Arbitrary texts and message kinds through the whole handler: never an exception."""
+    tmp = tmp_path_factory.mktemp("tg")
+    env = {"HELPLINE_API_TOKEN": "x" * 32, "HELPLINE_PSEUDONYM_KEY": "k" * 32, "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "HELPLINE_DATABASE_URL": f"sqlite:///{tmp / 'h.db'}"}
+    services = ChannelServices(load_settings(environ=env, root=tmp))
+    Base.metadata.create_all(services.engine)
+    channel = TelegramInput("123:TEST", SECRET, "http://127.0.0.1:9/bot", services=lambda: services)
+
+    class OfflineBot:
+        async def initialize(self):
+            return None
+
+        async def send_message(self, **kwargs):
+            return None
+
+    channel.bot, channel._ready = OfflineBot(), True
+
+    async def bot(message):
+        await message.output_channel.send_text_message(message.sender_id, message.text or "fallback")
+
+    update = text_update(update_id, text, **{k: ([{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}] if k == "photo" else {"file_id": "f", "file_unique_id": "u", "duration": 1} if k == "voice" else {"latitude": 1.0, "longitude": 2.0} if k == "location" else {"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1, "is_animated": False, "is_video": False, "type": "regular"}) for k in extra})
+    asyncio.run(channel.handle(update, bot))

@@ -138,11 +138,15 @@ async def test_odd_messages_get_an_answer_never_a_500(world, body, media):
     assert len(seen[0].text) <= 1000 and not seen[0].text.startswith("/")
 
 
-async def test_a_crash_in_the_bot_still_answers_safely(world):
-    app, _, _, _ = world
+async def test_a_crash_in_the_bot_still_answers_safely_and_keeps_the_message(world):
+    app, services, _, _ = world
     async with served(app) as client:
-        response = await post(client, sms_fields("crash"))
+        response = await post(client, sms_fields("crash", sid="SMcrash"))
     assert response.status_code == 200 and "<Message>" in response.text
+    assert services.inbound.failed_count() == 1
+    with services.inbound.Session() as session:
+        row = session.execute(select(InboundMessage).where(InboundMessage.external_id == "SMcrash")).scalar_one()
+    assert b"crash" not in row.failed_text and services.contacts.fernet.decrypt(row.failed_text) == b"crash"
 
 
 async def test_a_slow_answer_is_sent_with_the_rest_client(world, monkeypatch):
