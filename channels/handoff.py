@@ -1,4 +1,5 @@
-"""Channel side of the hand-off: ask bot/handoff.py, off the event loop, and never let it break the bot."""
+"""Channel side of the hand-off and of failures: ask bot/handoff.py off the event loop, never let it break the bot,
+and give a safe answer when the bot itself fails."""
 
 from __future__ import annotations
 
@@ -28,3 +29,12 @@ async def pending_for_rest(factory: Callable[[], Optional[Handoff]], conversatio
     except Exception:
         logger.exception("Could not read messages waiting for a REST conversation")
         return []
+
+
+def safe_answer(text: str, channel: str) -> str:
+    """What a person gets when the bot failed on their message: a short safe text in their language."""
+    from bot.content.catalog import default_catalog
+    from bot.language.detect import detect
+
+    catalog = default_catalog()
+    return catalog.render("utter_case_failed", detect(text, catalog.languages).language, channel).text

@@ -24,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.text import clean_user_text
-from channels.handoff import to_responder
+from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
 
 logger = logging.getLogger(__name__)
@@ -188,12 +188,7 @@ class TelegramInput(InputChannel):
                 await asyncio.to_thread(services.keep_failed, self.name(), str(update.update_id), text)
             except Exception:
                 logger.exception("Could not keep the failed Telegram message")
-            from bot.content.catalog import default_catalog
-            from bot.language.detect import detect
-
-            catalog = default_catalog()
-            language = detect(text, catalog.languages).language
-            await output.send_text_message("", catalog.render("utter_case_failed", language, self.name()).text)
+            await output.send_text_message("", safe_answer(text, self.name()))
 
     @staticmethod
     def _responder_command(services: ChannelServices, chat_id: str, text: str, message: Any) -> Optional[str]:

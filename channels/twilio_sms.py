@@ -30,7 +30,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot import sms
 from bot.country import from_phone_number
 from bot.text import clean_user_text
-from channels.handoff import to_responder
+from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
 
 logger = logging.getLogger(__name__)
@@ -160,12 +160,7 @@ class TwilioSmsInput(InputChannel):
             except Exception:
                 logger.exception("Could not keep the failed SMS")
         if not collector.messages:
-            from bot.content.catalog import default_catalog
-            from bot.language.detect import detect
-
-            catalog = default_catalog()
-            language = detect(text, catalog.languages).language
-            collector.messages.append({"recipient_id": conversation, "text": catalog.render("utter_case_failed", language, self.name()).text})
+            collector.messages.append({"recipient_id": conversation, "text": safe_answer(text, self.name())})
 
     async def _send_later(self, handling: "asyncio.Future[None]", collector: CollectingOutputChannel, to: str) -> None:
         await handling
