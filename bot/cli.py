@@ -5,6 +5,7 @@
     helpline test      rasa data validate, pytest, Rasa test stories
     helpline bench     measure intent accuracy and language identification (bench/report.md)
     helpline doctor    check settings, secrets, databases, model and channels
+    helpline purge     delete message texts past the retention period
     helpline triage-eval  recall of UNICEF / IOM / urgent routes, false escalations
     helpline cases     list / show / claim / reply / close cases (responders)
     helpline audit REF the audit trail of a case
@@ -143,6 +144,27 @@ def cmd_telegram_set_webhook(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.db import engine_for
+    from bot.privacy.retention import purge
+
+    settings = load_settings()
+    days = args.days if args.days is not None else settings.retention_days
+    report = purge(engine_for(settings.database_url), engine_for_tracker(settings.tracker_store_url), dt.timedelta(days=days))
+    print(f"helpline purge (retention {days} days):")
+    for line in report.lines():
+        print(f"  {line}")
+    return 0
+
+
+def engine_for_tracker(url: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    return create_engine(url, future=True)
+
+
 def cmd_doctor(_: argparse.Namespace) -> int:
     return doctor_module.run(load_settings())
 
@@ -158,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bench", help="measure understanding and language identification").set_defaults(func=cmd_bench)
     sub.add_parser("triage-eval", help="recall of UNICEF, IOM and urgent routes on labelled conversations").set_defaults(func=cmd_triage_eval)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
+    purge_parser = sub.add_parser("purge", help="delete message texts past the retention period (idempotent)")
+    purge_parser.add_argument("--days", type=int, help="retention in days (default HELPLINE_RETENTION_DAYS, 30)")
+    purge_parser.set_defaults(func=cmd_purge)
     telegram = sub.add_parser("telegram", help="Telegram helpers")
     telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_sub.add_parser("set-webhook", help="register the webhook with its secret token").set_defaults(func=cmd_telegram_set_webhook)

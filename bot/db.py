@@ -35,6 +35,7 @@ def engine_for(url: str) -> Engine:
     """One engine per URL and process, created on first use (never at import)."""
     import bot.inbound  # noqa: F401  (registers its table)
     import bot.privacy.contacts  # noqa: F401
+    import bot.privacy.retention  # noqa: F401
     from bot.cases.models import Base
 
     if url.startswith("sqlite:///"):

@@ -93,6 +93,7 @@ class Settings:
     actions_host: str
     actions_port: int
     log_level: str
+    retention_days: int
     public_url: str
     telegram_bot_token: str
     telegram_webhook_secret: str
@@ -188,6 +189,7 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = PROJECT
         actions_host=get("HELPLINE_ACTIONS_HOST", "127.0.0.1"),
         actions_port=_int(values, "HELPLINE_ACTIONS_PORT", 5055),
         log_level=get("HELPLINE_LOG_LEVEL", "INFO").upper(),
+        retention_days=_int(values, "HELPLINE_RETENTION_DAYS", 30),
         public_url=get("HELPLINE_PUBLIC_URL").rstrip("/"),
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),

@@ -87,11 +87,14 @@ class Dispatcher:
             delivered += 1
         return delivered
 
-    async def run_forever(self, interval: float = 1.0, stop: Optional[asyncio.Event] = None) -> None:
+    async def run_forever(self, interval: float = 1.0, stop: Optional[asyncio.Event] = None,
+                          daily: Optional[Callable[[], None]] = None) -> None:
         stop = stop or asyncio.Event()
         while not stop.is_set():
             try:
                 await self.run_once()
+                if daily is not None:
+                    await asyncio.to_thread(daily)
             except Exception:  # the database may be briefly unavailable: keep going
                 logger.exception("Dispatcher pass failed; trying again")
             try:
@@ -116,6 +119,26 @@ def build_from_settings() -> Dispatcher:
     return Dispatcher(default_store(), ChannelSender(telegram, sms), default_policy().renotify, contacts=contacts)
 
 
+def daily_purge() -> Callable[[], None]:
+    """The retention purge, run by one dispatcher once a day (the `jobs` table picks the owner)."""
+    from sqlalchemy import create_engine
+
+    from bot.db import engine_for
+    from bot.privacy.retention import purge, take_turn
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    engine = engine_for(settings.database_url)
+    tracker = create_engine(settings.tracker_store_url, future=True)
+
+    def run() -> None:
+        if take_turn(engine, "purge", dt.timedelta(days=1)):
+            report = purge(engine, tracker, dt.timedelta(days=settings.retention_days))
+            logger.info("Daily purge: %s", "; ".join(report.lines()))
+
+    return run
+
+
 def main() -> None:
     from bot import logsafety
     from bot.settings import load_settings
@@ -130,7 +153,7 @@ def main() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         logger.info("Notification dispatcher started")
-        await dispatcher.run_forever(stop=stop)
+        await dispatcher.run_forever(stop=stop, daily=daily_purge())
 
     asyncio.run(run())
 
