@@ -147,22 +147,16 @@ def cmd_telegram_set_webhook(_: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from bot.db import engine_for
+    from bot.db import engine_for, tracker_engine
     from bot.privacy.retention import purge
 
     settings = load_settings()
     days = args.days if args.days is not None else settings.retention_days
-    report = purge(engine_for(settings.database_url), engine_for_tracker(settings.tracker_store_url), dt.timedelta(days=days))
+    report = purge(engine_for(settings.database_url), tracker_engine(settings.tracker_store_url), dt.timedelta(days=days))
     print(f"helpline purge (retention {days} days):")
     for line in report.lines():
         print(f"  {line}")
     return 0
-
-
-def engine_for_tracker(url: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import create_engine
-
-    return create_engine(url, future=True)
 
 
 def cmd_doctor(_: argparse.Namespace) -> int:

@@ -6,7 +6,6 @@ only a default to confirm: migrants often keep the SIM of another country.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +14,8 @@ from typing import Iterable, Mapping
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from bot.text import words_pattern
 
-# Scripts written without spaces between words: names match inside words.
-_UNSPACED_SCRIPTS = ("LAO", "THAI", "KHMER", "MYANMAR")
 
 
 def fold(text: str) -> str:
@@ -38,11 +36,7 @@ class CountryNames:
                 for name in items or []:
                     variants.setdefault(fold(str(name)).strip(), str(code))
         self._variants = variants
-        ordered = sorted((v for v in variants if v), key=len, reverse=True)
-        spaced = [re.escape(v) for v in ordered if not _unspaced(v)]
-        unspaced = [re.escape(v) for v in ordered if _unspaced(v)]
-        alternatives = ([r"(?<!\w)(?:" + "|".join(spaced) + r")(?!\w)"] if spaced else []) + (["|".join(unspaced)] if unspaced else [])
-        self._pattern = re.compile("(" + "|".join(alternatives) + ")") if alternatives else None
+        self._pattern = words_pattern(variants)
 
     @classmethod
     def load(cls, folder: Path, default_language: str = "en", ambiguous_file: Path | None = None) -> "CountryNames":
@@ -74,13 +68,6 @@ class CountryNames:
             return self._variants[bare]
         found = {self._variants[m.group(1)] for m in self._pattern.finditer(folded) if asked or m.group(1) not in self.ambiguous}
         return found.pop() if len(found) == 1 else None
-
-    def codes(self) -> Iterable[str]:
-        return set(self._variants.values())
-
-
-def _unspaced(name: str) -> bool:
-    return any(unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS) for ch in name)
 
 
 def from_phone_number(number: str | None) -> str | None:

@@ -49,3 +49,8 @@ def engine_for(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+
+
+def tracker_engine(url: str) -> Engine:
+    """An engine on Rasa's tracker store database (its `events` table), for retention."""
+    return create_engine(url, future=True)

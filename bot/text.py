@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterable
 
 # Longest text handed to NLU; longer messages are cut, never rejected.
 MAX_NLU_CHARS = 1000
@@ -49,3 +50,24 @@ def menu_number(text: str | None) -> int | None:
     """The number a message consists of ('2', ' 2. ', Arabic-Indic '٢', Devanagari '२'), or None."""
     match = _NUMBER_ONLY.match(text or "")
     return int(match.group(1)) if match else None
+
+
+# Scripts written without spaces between words: a word there matches inside a longer run of letters.
+_UNSPACED_SCRIPTS = ("LAO", "THAI", "KHMER", "MYANMAR")
+
+
+def written_without_spaces(word: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS) for ch in word)
+
+
+def words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex finding any of the words (group 1 is the word found), longest first.
+
+    Words match whole (not inside another word), except in scripts written
+    without spaces, where they match anywhere.
+    """
+    ordered = sorted({w for w in words if w}, key=len, reverse=True)
+    spaced = [re.escape(w) for w in ordered if not written_without_spaces(w)]
+    unspaced = [re.escape(w) for w in ordered if written_without_spaces(w)]
+    alternatives = ([r"(?<!\w)(?:" + "|".join(spaced) + r")(?!\w)"] if spaced else []) + (["|".join(unspaced)] if unspaced else [])
+    return re.compile("(" + "|".join(alternatives) + ")") if alternatives else None

@@ -88,9 +88,6 @@ class Catalog:
     def response_names(self, code: str) -> set[str]:
         return set(self.texts[code].get("responses", {}))
 
-    def has(self, name: str, code: str | None = None) -> bool:
-        return name in self.texts[self.language(code)].get("responses", {})
-
     def label(self, key: str, code: str | None) -> str:
         code = self.language(code)
         return self.texts[code].get("labels", {}).get(key) or self.texts[self.default_language]["labels"][key]

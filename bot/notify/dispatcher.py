@@ -121,15 +121,13 @@ def build_from_settings() -> Dispatcher:
 
 def daily_purge() -> Callable[[], None]:
     """The retention purge, run by one dispatcher once a day (the `jobs` table picks the owner)."""
-    from sqlalchemy import create_engine
-
-    from bot.db import engine_for
+    from bot.db import engine_for, tracker_engine
     from bot.privacy.retention import purge, take_turn
     from bot.settings import load_settings
 
     settings = load_settings()
     engine = engine_for(settings.database_url)
-    tracker = create_engine(settings.tracker_store_url, future=True)
+    tracker = tracker_engine(settings.tracker_store_url)
 
     def run() -> None:
         if take_turn(engine, "purge", dt.timedelta(days=1)):

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from bot.text import words_pattern
 
 MIN_AGE, MAX_AGE = 3, 99
 
@@ -24,22 +25,11 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text.lower())
 
 
-def _unspaced(word: str) -> bool:
-    return any(unicodedata.name(ch, "").startswith(("LAO", "THAI")) for ch in word)
-
-
-def _words_pattern(words: list[str]) -> Optional[re.Pattern[str]]:
-    spaced = sorted({_fold(w) for w in words if w and not _unspaced(w)}, key=len, reverse=True)
-    unspaced = sorted({_fold(w) for w in words if w and _unspaced(w)}, key=len, reverse=True)
-    parts = ([r"(?<!\w)(?:" + "|".join(re.escape(w) for w in spaced) + r")(?!\w)"] if spaced else []) + [re.escape(w) for w in unspaced]
-    return re.compile("|".join(parts)) if parts else None
-
-
 class Cues:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.age_patterns = [re.compile(p, re.IGNORECASE) for spec in data.values() for p in spec.get("age", [])]
-        self.minor = _words_pattern([w for spec in data.values() for w in spec.get("minor", [])])
-        self.now = _words_pattern([w for spec in data.values() for w in spec.get("now", [])])
+        self.minor = words_pattern(_fold(w) for spec in data.values() for w in spec.get("minor", []))
+        self.now = words_pattern(_fold(w) for spec in data.values() for w in spec.get("now", []))
         units = sorted({_fold(w) for spec in data.values() for w in spec.get("units", [])}, key=len, reverse=True)
         self._unit_after = re.compile(r"^\s*(?:" + "|".join(re.escape(u) for u in units) + r")(?!\w)") if units else None
 
