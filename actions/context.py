@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions._tracker import latest_metadata
 from bot.content.catalog import default_catalog
 from bot.country import default_country_names
 from bot.language.choice import explicit_choice
@@ -45,7 +46,7 @@ class ActionExtractContext(Action):
         )
         if chosen:
             events += [SlotSet("language", chosen), SlotSet("language_chosen", True)]
-        elif not pinned:
+        elif not pinned and not latest_metadata(tracker).get("command"):  # "/delete" says nothing of the language
             found = detect(text, catalog.languages, prior=prior, model=trained_model(tuple(catalog.languages)))
             language = found.language or catalog.default_language
             if language != prior:

@@ -68,6 +68,13 @@ def answer_pending(tracker: Tracker, dispatcher: CollectingDispatcher) -> Option
     if awaiting.startswith("consent:"):
         return _answer_consent(tracker, dispatcher, awaiting.split(":", 1)[1], intent, number)
 
+    if awaiting == "erase":
+        from actions.privacy import answer_erase
+
+        answered = answer_erase(tracker, dispatcher, _yes_no(intent, number))
+        if answered is not None:
+            return answered
+
     if awaiting.startswith("indicator:"):
         return _answer_indicator(tracker, dispatcher, int(awaiting.split(":", 1)[1]), intent, number)
 

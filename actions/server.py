@@ -12,6 +12,7 @@ import logging
 
 from rasa_sdk.endpoint import create_app as create_action_app
 from sanic import Sanic
+from sanic.request import Request
 
 from actions.nlg import nlg_route
 from bot import logsafety
@@ -20,9 +21,22 @@ from bot.language.model import trained_model
 from bot.settings import load_settings
 
 
+async def hide_conversation_in_logs(request: Request) -> None:
+    """Rasa sends the whole tracker with every call: mask the person's words and id in this request's logs."""
+    try:
+        body = request.json if isinstance(request.json, dict) else {}
+    except Exception:
+        return
+    tracker = body.get("tracker") or {}
+    texts = [str((tracker.get("latest_message") or {}).get("text") or "")]
+    texts += [str(e.get("text") or "") for e in tracker.get("events") or [] if isinstance(e, dict) and e.get("event") == "user"]
+    logsafety.hide(*texts, str(tracker.get("sender_id") or ""))
+
+
 def create_app() -> Sanic:
     app = create_action_app("actions", cors_origins=None)
     app.add_route(nlg_route, "/nlg", methods=["POST"])
+    app.register_middleware(hide_conversation_in_logs, "request")
     return app
 
 

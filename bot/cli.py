@@ -6,6 +6,8 @@
     helpline bench     measure intent accuracy and language identification (bench/report.md)
     helpline doctor    check settings, secrets, databases, model and channels
     helpline purge     delete message texts past the retention period
+    helpline keys rotate  re-encrypt stored contacts with a new encryption key
+    helpline stats     anonymous counts of cases and erasures
     helpline triage-eval  recall of UNICEF / IOM / urgent routes, false escalations
     helpline cases     list / show / claim / reply / close cases (responders)
     helpline audit REF the audit trail of a case
@@ -139,6 +141,9 @@ def cmd_telegram_set_webhook(_: argparse.Namespace) -> int:
                                   allowed_updates=["message", "callback_query"], drop_pending_updates=False)
             info = await bot.get_webhook_info()
             print(f"Telegram webhook: {info.url} (pending updates: {info.pending_update_count})")
+            # the name shown on a watched phone: neutral (HELPLINE_DISPLAY_NAME)
+            await bot.set_my_name(name=settings.display_name)
+            print(f"Telegram display name: {settings.display_name}")
 
     asyncio.run(register())
     return 0
@@ -156,6 +161,48 @@ def cmd_purge(args: argparse.Namespace) -> int:
     print(f"helpline purge (retention {days} days):")
     for line in report.lines():
         print(f"  {line}")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    """New encryption key: re-encrypt every stored contact and kept message with it."""
+    from cryptography.fernet import Fernet
+
+    from bot.db import engine_for
+    from bot.privacy.keys import rotate
+    from bot.settings import secret_source, write_local_secret
+
+    settings = require_valid(load_settings())
+    new_key = args.new_key or Fernet.generate_key().decode()
+    try:
+        Fernet(new_key.encode())
+    except (ValueError, TypeError):
+        print("--new-key is not a Fernet key (make one with Fernet.generate_key()).", file=sys.stderr)
+        return 2
+    old_keys = (settings.encryption_key, *settings.encryption_old_keys)
+    local = secret_source("HELPLINE_ENCRYPTION_KEY", settings.root) == "var/secrets.env"
+    if local:  # both keys configured before any value changes: a crash half-way loses nothing
+        write_local_secret(settings.root, "HELPLINE_ENCRYPTION_OLD_KEYS", ",".join(old_keys))
+        write_local_secret(settings.root, "HELPLINE_ENCRYPTION_KEY", new_key)
+    done = rotate(engine_for(settings.database_url), new_key, old_keys)
+    print(f"helpline keys rotate: {done.contacts} contacts and {done.kept_messages} kept messages re-encrypted.")
+    if local:
+        write_local_secret(settings.root, "HELPLINE_ENCRYPTION_OLD_KEYS", None)
+        print("The new key is in var/secrets.env. Restart the helpline (`make run`) so every process uses it.")
+    else:
+        print("Set HELPLINE_ENCRYPTION_KEY to the new key below wherever the helpline's environment is kept, then restart:")
+        if not args.new_key:
+            print(new_key)
+    return 0
+
+
+def cmd_stats(_: argparse.Namespace) -> int:
+    """Anonymous counts only: what the helpline did, without anything of anyone."""
+    from bot.db import engine_for
+    from bot.privacy.stats import counts
+
+    for line in counts(engine_for(load_settings().database_url)).lines():
+        print(line)
     return 0
 
 
@@ -177,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     purge_parser = sub.add_parser("purge", help="delete message texts past the retention period (idempotent)")
     purge_parser.add_argument("--days", type=int, help="retention in days (default HELPLINE_RETENTION_DAYS, 30)")
     purge_parser.set_defaults(func=cmd_purge)
+    keys = sub.add_parser("keys", help="encryption key management").add_subparsers(dest="keys_command", required=True)
+    rotate_parser = keys.add_parser("rotate", help="re-encrypt stored contacts with a new key (stop the helpline first)")
+    rotate_parser.add_argument("--new-key", help="the new Fernet key (default: generate one)")
+    rotate_parser.set_defaults(func=cmd_keys_rotate)
+    sub.add_parser("stats", help="anonymous counts of cases and erasures").set_defaults(func=cmd_stats)
     telegram = sub.add_parser("telegram", help="Telegram helpers")
     telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_sub.add_parser("set-webhook", help="register the webhook with its secret token").set_defaults(func=cmd_telegram_set_webhook)

@@ -24,6 +24,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted texts are overwritten, not left in free pages
             cursor.close()
 
         return engine
@@ -34,8 +35,11 @@ def make_engine(url: str) -> Engine:
 def engine_for(url: str) -> Engine:
     """One engine per URL and process, created on first use (never at import)."""
     import bot.inbound  # noqa: F401  (registers its table)
+    import bot.privacy.chatlog  # noqa: F401
     import bot.privacy.contacts  # noqa: F401
+    import bot.privacy.erasure  # noqa: F401
     import bot.privacy.retention  # noqa: F401
+    import bot.ratelimit  # noqa: F401
     from bot.cases.models import Base
 
     if url.startswith("sqlite:///"):
@@ -51,6 +55,22 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
 
 
+@lru_cache(maxsize=4)
 def tracker_engine(url: str) -> Engine:
-    """An engine on Rasa's tracker store database (its `events` table), for retention."""
-    return create_engine(url, future=True)
+    """An engine on Rasa's tracker store database (its `events` table), for retention and erasure."""
+    engine = create_engine(url, future=True)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _secure_delete(connection, _record) -> None:  # type: ignore[no-untyped-def]
+            connection.execute("PRAGMA secure_delete=ON")
+
+    return engine
+
+
+def checkpoint_sqlite(engine: Engine) -> None:
+    """After deleting texts from SQLite, empty its write-ahead log, which still holds the old pages."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

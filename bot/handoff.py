@@ -86,11 +86,24 @@ class Handoff:
     def delivered(self, row_id: int, ok: bool, retry_at: "dt.datetime") -> None:
         with self.store.Session() as session:
             row = session.get(UserMessage, row_id)
+            if row is None:  # erased at the person's request meanwhile
+                return
             if ok:
                 row.status, row.sent_at = "sent", utcnow()
             else:
                 row.status, row.next_attempt_at = "pending", retry_at
             session.commit()
+
+    def release_held(self, conversation_id: str, now: Optional["dt.datetime"] = None) -> int:
+        """The person wrote again: their waiting messages are due now (see the SMS window in the dispatcher)."""
+        from sqlalchemy import update
+
+        with self.store.Session() as session:
+            count = session.execute(update(UserMessage).where(
+                UserMessage.conversation_id == conversation_id, UserMessage.status == "pending",
+            ).values(next_attempt_at=now or utcnow())).rowcount or 0
+            session.commit()
+            return count
 
     def take_for_rest(self, conversation_id: str) -> list[str]:
         """Pending messages of a REST conversation, marked delivered as they are returned."""
@@ -101,9 +114,3 @@ class Handoff:
                 row.status, row.sent_at = "sent", utcnow()
             session.commit()
             return [row.text for row in rows]
-
-
-def default_handoff() -> Optional[Handoff]:
-    from bot.cases.service import default_store
-
-    return Handoff(default_store())

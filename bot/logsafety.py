@@ -1,16 +1,23 @@
-"""Logging that cannot leak a phone number or a chat id.
+"""Logging that cannot leak a phone number, a chat id or what a person wrote.
 
-Message texts and sender ids are never logged at INFO or above by our code;
-this filter is the safety net for everything else (libraries, tracebacks): it
-masks Telegram bot tokens and any run of seven or more digits, which covers
-phone numbers and Telegram ids, in every record that reaches a handler.
+Message texts and sender ids are never logged by our code; this filter is
+the safety net for everything else (Rasa, rasa_sdk, libraries, tracebacks),
+at every level, debug included. In every record that reaches a handler it
+masks:
+- Telegram bot tokens and any run of seven or more digits (phone numbers, chat ids);
+- the texts and raw ids of the message being handled: channels and the action
+  server register them with `hide()` for the current request (a context
+  variable, so concurrent conversations never see each other's), and any
+  occurrence, whole, word by word, or JSON-escaped, becomes "[text]".
 HTTP client libraries, which log request URLs, are kept at WARNING.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from contextvars import ContextVar
 
 _LONG_NUMBER = re.compile(r"\+?\d[\d\s\-().]{5,}\d")
 # Telegram bot tokens appear in Bot API URLs: .../bot123456:ABC-DEF/sendMessage
@@ -19,8 +26,29 @@ _BOT_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{3,}")
 _CHATTY_LIBRARIES = ("httpx", "httpcore", "telegram", "twilio", "urllib3")
 
 
+# Words shorter than this are left alone ("a", "to", "yes" say nothing about anyone).
+_MIN_WORD = 4
+_HIDDEN: ContextVar[tuple[str, ...]] = ContextVar("helpline_hidden_log_values", default=())
+
+
+def hide(*values: object) -> None:
+    """Mask these values (a message text, a raw id) in every log record of the current request."""
+    found = set(_HIDDEN.get())
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        for piece in {value.strip(), *value.split()}:
+            if len(piece) >= _MIN_WORD:
+                found.add(piece)
+                found.add(json.dumps(piece)[1:-1])  # as Rasa's JSON logs write non-ASCII text
+    _HIDDEN.set(tuple(sorted(found, key=len, reverse=True)))
+
+
 def redact(text: str) -> str:
-    """Mask bot tokens and digit runs long enough to be a phone number or a chat id."""
+    """Mask registered texts, bot tokens and digit runs long enough to be a phone number or a chat id."""
+    for value in _HIDDEN.get():
+        if value in text:
+            text = text.replace(value, "[text]")
 
     def mask(match: re.Match[str]) -> str:
         digits = sum(ch.isdigit() for ch in match.group())

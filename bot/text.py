@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
-# Longest text handed to NLU; longer messages are cut, never rejected.
-MAX_NLU_CHARS = 1000
+# Longest text handed to NLU; longer messages are cut (the person is told), never rejected.
+MAX_NLU_CHARS = 2000
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible characters that change nothing a reader sees (zero-width space, direction marks and
+# overrides, word joiner, BOM, soft hyphen) are removed; ZWNJ and ZWJ stay: Persian, Urdu, Bengali
+# and Devanagari spelling needs them.
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -24,23 +28,35 @@ def decode_bytes(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def clean_user_text(text: object) -> str:
-    """Return the message as safe plain text for NLU.
+class Cleaned(NamedTuple):
+    text: str
+    truncated: bool
 
-    Non-strings become "", invalid code points are dropped, whitespace is
-    collapsed, the text is cut at MAX_NLU_CHARS and leading slashes are
-    removed so no user can send a Rasa command.
+
+def clean_message(text: object) -> Cleaned:
+    """The message as safe plain text for NLU, and whether it had to be cut.
+
+    Non-strings become "", invalid code points are dropped, control and
+    zero-width characters become spaces, whitespace is collapsed, the text is
+    cut at MAX_NLU_CHARS and leading slashes are removed so no user can send
+    a Rasa command.
     """
     if isinstance(text, bytes):
         text = decode_bytes(text)
     if not isinstance(text, str):
-        return ""
+        return Cleaned("", False)
     text = text.encode("utf-8", errors="replace").decode("utf-8")
     text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub(" ", text).replace("\ufffd", " ")
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text)).replace("\ufffd", " ")
     text = _SPACES.sub(" ", text).strip()
+    truncated = len(text) > MAX_NLU_CHARS
     text = text[:MAX_NLU_CHARS].strip()
-    return text.lstrip("/").strip()
+    return Cleaned(text.lstrip("/").strip(), truncated)
+
+
+def clean_user_text(text: object) -> str:
+    """`clean_message` without the flag."""
+    return clean_message(text).text
 
 
 _NUMBER_ONLY = re.compile(r"^\W*(\d{1,2})\W*$", re.UNICODE)

@@ -17,10 +17,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff import Handoff, default_handoff
-from bot.text import clean_user_text
+from bot import logsafety
+from bot.ratelimit import Verdict
 from channels.auth import token_status
 from channels.handoff import pending_for_rest, to_responder
+from channels.services import ChannelServices, default_services
+from channels.turn import Turn, refused_answer
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +41,11 @@ class RestInput(InputChannel):
         credentials = credentials or {}
         return cls(token=str(credentials.get("token") or ""))
 
-    def __init__(self, token: str, handoff: Optional[Callable[[], Optional[Handoff]]] = None) -> None:
+    def __init__(self, token: str, services: Optional[Callable[[], ChannelServices]] = None) -> None:
         if not token:
             raise ValueError("The REST channel needs a token (HELPLINE_API_TOKEN).")
         self.token = token
-        self._handoff = handoff or default_handoff
+        self._services = services or default_services
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("helpline_rest_webhook", __name__)
@@ -72,17 +74,25 @@ class RestInput(InputChannel):
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
 
             sender = sender.strip()
-            text = clean_user_text(raw or "")
+            logsafety.hide(raw or "", sender)
+            services = self._services()
+            turn = Turn.start(services, self.name(), sender, raw or "")
+            verdict = await turn.rate_verdict()
+            if verdict is not Verdict.ALLOW:
+                answer = await refused_answer(turn, request.app, verdict)
+                return response.json([{"recipient_id": sender, "text": answer}] if answer else [])
             collector = CollectingOutputChannel()
-            if not await to_responder(self._handoff, sender, text):
-                message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            if not await to_responder(lambda: services.handoff, sender, turn.text):
+                message = UserMessage(turn.text, collector, sender, input_channel=self.name(), metadata=metadata)
                 try:
                     await on_new_message(message)
                 except CancelledError:
                     logger.error("REST message timed out before the bot answered.")
                 except Exception:
                     logger.exception("REST message failed while the bot handled it.")
-            waiting = await pending_for_rest(self._handoff, sender)
+                notices = await turn.finish(request.app, tip=False)
+                collector.messages.extend({"recipient_id": sender, "text": notice} for notice in notices)
+            waiting = await pending_for_rest(lambda: services.handoff, sender)
             return response.json([{"recipient_id": sender, "text": t} for t in waiting] + collector.messages)
 
         return webhook

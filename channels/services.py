@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from bot.handoff import Handoff
 from bot.inbound import InboundLog
 from bot.privacy.contacts import ContactStore
 from bot.privacy.identity import pseudonym
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.cases.store import CaseStore
+    from bot.privacy.chatlog import ChatLog
+    from bot.privacy.erasure import Eraser
+    from bot.ratelimit import RateLimiter
 
 
 @dataclass
@@ -24,20 +31,43 @@ class ChannelServices:
 
     @cached_property
     def contacts(self) -> ContactStore:
-        return ContactStore(self.engine, self.settings.encryption_key)
+        return ContactStore(self.engine, self.settings.encryption_key, self.settings.encryption_old_keys)
 
     @cached_property
     def inbound(self) -> InboundLog:
         return InboundLog(self.engine)
 
     @cached_property
-    def handoff(self) -> Handoff:
+    def store(self) -> "CaseStore":
         from bot.cases.responders import Responders
         from bot.cases.service import responders_path
         from bot.cases.store import CaseStore
         from bot.notify.messages import notification_text
 
-        return Handoff(CaseStore(self.engine, Responders.load(responders_path()), notification_text))
+        return CaseStore(self.engine, Responders.load(responders_path()), notification_text)
+
+    @cached_property
+    def handoff(self) -> Handoff:
+        return Handoff(self.store)
+
+    @cached_property
+    def eraser(self) -> "Eraser":
+        from bot.db import tracker_engine
+        from bot.privacy.erasure import Eraser
+
+        return Eraser(self.store, tracker_engine(self.settings.tracker_store_url))
+
+    @cached_property
+    def rate_limiter(self) -> "RateLimiter":
+        from bot.ratelimit import RateLimiter
+
+        return RateLimiter(self.engine, self.settings.rate_limit_per_minute)
+
+    @cached_property
+    def chat_log(self) -> "ChatLog":
+        from bot.privacy.chatlog import ChatLog
+
+        return ChatLog(self.engine)
 
     def keep_failed(self, channel: str, external_id: str, text: str) -> None:
         """Keep a message the bot failed on, encrypted with the contact store's key."""

@@ -23,9 +23,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.text import clean_user_text
+from bot import logsafety
+from bot.ratelimit import Verdict
 from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
+from channels.turn import Turn, refused_answer
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +55,22 @@ class TelegramOutput(OutputChannel):
     def name(cls) -> Text:
         return "telegram"
 
-    def __init__(self, bot: Any, chat_id: int) -> None:
+    def __init__(self, bot: Any, chat_id: int, on_sent: Optional[Callable[[int], None]] = None) -> None:
         self.bot = bot
         self.chat_id = chat_id
+        self.on_sent = on_sent  # keeps the message id, so an erasure can delete the message later
 
     async def _send(self, text: str, reply_markup: Any = None) -> None:
         from telegram.error import NetworkError, RetryAfter, TimedOut
 
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                await self.bot.send_message(chat_id=self.chat_id, text=text, reply_markup=reply_markup)
+                sent = await self.bot.send_message(chat_id=self.chat_id, text=text, reply_markup=reply_markup)
+                if self.on_sent is not None and getattr(sent, "message_id", None) is not None:
+                    try:
+                        await asyncio.to_thread(self.on_sent, sent.message_id)
+                    except Exception:
+                        logger.exception("Could not record a sent Telegram message id")
                 return
             except RetryAfter as exc:
                 wait = exc.retry_after.total_seconds() if isinstance(exc.retry_after, dt.timedelta) else float(exc.retry_after)
@@ -133,14 +141,14 @@ class TelegramInput(InputChannel):
                 payload = None
             if isinstance(payload, dict):
                 try:
-                    await self.handle(payload, on_new_message)
+                    await self.handle(payload, on_new_message, request.app)
                 except Exception:
                     logger.exception("A Telegram update failed; answered 200 so it is not re-sent")
             return response.json({"ok": True})
 
         return webhook
 
-    async def handle(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def handle(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any = None) -> None:
         from telegram import Update
 
         bot = await self._bot()
@@ -163,6 +171,7 @@ class TelegramInput(InputChannel):
             return  # edited messages, channel posts, member updates: nothing to answer
         if chat is None or chat.type != "private":
             return
+        logsafety.hide(text, str(chat.id))
         services = self._services()
         conversation = services.conversation_id(self.name(), str(chat.id))
         first = await asyncio.to_thread(services.inbound.first_time, self.name(), str(update.update_id), conversation)
@@ -172,23 +181,52 @@ class TelegramInput(InputChannel):
         if responder_answer is not None:
             await TelegramOutput(bot, chat.id).send_text_message("", responder_answer)
             return
-        await asyncio.to_thread(services.contacts.remember, conversation, self.name(), str(chat.id))
+        new_conversation = await asyncio.to_thread(services.contacts.remember, conversation, self.name(), str(chat.id))
+        if message is not None:
+            await asyncio.to_thread(services.chat_log.record, conversation, message.message_id)
+        command = None
         if query is None and text.startswith("/"):
             command = text.split()[0].split("@", 1)[0].lower()
             text = COMMANDS.get(command, text)
-        text = clean_user_text(text)
-        if await to_responder(lambda: services.handoff, conversation, text):
+            command = command if command in COMMANDS else None
+        turn = Turn.start(services, self.name(), conversation, text)
+        turn.new_conversation = new_conversation
+        output = TelegramOutput(bot, chat.id, on_sent=lambda message_id: services.chat_log.record(conversation, message_id))
+        verdict = await turn.rate_verdict()
+        if verdict is not Verdict.ALLOW:
+            answer = await refused_answer(turn, app, verdict)
+            if answer:
+                await output.send_text_message("", answer)
             return
-        output = TelegramOutput(bot, chat.id)
+        if await to_responder(lambda: services.handoff, conversation, turn.text):
+            return
         try:
-            await on_new_message(UserMessage(text, output, conversation, input_channel=self.name(), metadata={}))
+            await on_new_message(UserMessage(turn.text, output, conversation, input_channel=self.name(),
+                                             metadata={"command": command} if command else {}))
         except Exception:
             logger.exception("The bot failed on a Telegram message; the message is kept and the person gets a safe answer")
             try:
-                await asyncio.to_thread(services.keep_failed, self.name(), str(update.update_id), text)
+                await asyncio.to_thread(services.keep_failed, self.name(), str(update.update_id), turn.text)
             except Exception:
                 logger.exception("Could not keep the failed Telegram message")
-            await output.send_text_message("", safe_answer(text, self.name()))
+            await output.send_text_message("", safe_answer(turn.text, self.name()))
+        await self._delete_chat_if_erasing(services, bot, conversation, chat.id)
+        for notice in await turn.finish(app):
+            await output.send_text_message("", notice)
+
+    @staticmethod
+    async def _delete_chat_if_erasing(services: ChannelServices, bot: Any, conversation: str, chat_id: int) -> None:
+        """The person confirmed erasure: delete what Telegram still allows (48 hours) of this chat,
+        except the bot's answer to the confirmation, which says what was deleted."""
+        try:
+            requested_at = await asyncio.to_thread(services.eraser.requested, conversation)
+            if requested_at is None:
+                return
+            ids = await asyncio.to_thread(services.chat_log.deletable, conversation, None, requested_at)
+            for start in range(0, len(ids), 100):  # deleteMessages takes at most 100 ids
+                await bot.delete_messages(chat_id=chat_id, message_ids=ids[start:start + 100])
+        except Exception:
+            logger.exception("Could not delete the Telegram chat's messages during an erasure")
 
     @staticmethod
     def _responder_command(services: ChannelServices, chat_id: str, text: str, message: Any) -> Optional[str]:

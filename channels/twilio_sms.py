@@ -27,11 +27,12 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import sms
+from bot import logsafety, sms
 from bot.country import from_phone_number
-from bot.text import clean_user_text
+from bot.ratelimit import Verdict
 from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
+from channels.turn import Turn, refused_answer
 
 logger = logging.getLogger(__name__)
 
@@ -108,11 +109,12 @@ class TwilioSmsInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return await self.handle(request.body or b"", request.headers.get("X-Twilio-Signature", ""), on_new_message)
+            return await self.handle(request.body or b"", request.headers.get("X-Twilio-Signature", ""), on_new_message, request.app)
 
         return webhook
 
-    async def handle(self, raw_body: bytes, signature: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def handle(self, raw_body: bytes, signature: str, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                     app: Any = None) -> HTTPResponse:
         """The whole webhook, from raw body and signature to the HTTP answer."""
         fields = form_fields(raw_body)
         if not signature or not self.validator.validate(self.url, fields, signature):
@@ -121,25 +123,33 @@ class TwilioSmsInput(InputChannel):
         message_sid = str(fields.get("MessageSid") or fields.get("SmsSid") or "").strip()
         if not sender or not message_sid:
             return twiml([])
+        logsafety.hide(str(fields.get("Body") or ""), sender)
         services = self._services()
         conversation = services.conversation_id(self.name(), sender)
+        new_conversation = False
         try:
             first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation)
             if not first:
                 return twiml([])  # a retry: answered already
-            await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
+            new_conversation = await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
         except Exception:
             logger.exception("Could not record an inbound SMS; answering without de-duplication")
-        text = clean_user_text(str(fields.get("Body") or ""))
-        if text.strip().lower() in CARRIER_KEYWORDS:
+        turn = Turn.start(services, self.name(), conversation, fields.get("Body") or "")
+        turn.new_conversation = new_conversation
+        if turn.text.strip().lower() in CARRIER_KEYWORDS:
             return twiml([])  # Twilio answers opt-out / opt-in / help itself
-        if await to_responder(lambda: services.handoff, conversation, text):
+        verdict = await turn.rate_verdict()
+        if verdict is not Verdict.ALLOW:
+            answer = await refused_answer(turn, app, verdict)
+            return twiml([answer] if answer else [])
+        await asyncio.to_thread(self._release_held_replies, services, conversation)
+        if await to_responder(lambda: services.handoff, conversation, turn.text):
             return twiml([])
         media = str(fields.get("NumMedia") or "0")
         metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
         collector = CollectingOutputChannel()
-        handling = asyncio.ensure_future(self._handle(on_new_message, text, collector, conversation, metadata,
-                                                      lambda: services.keep_failed(self.name(), message_sid, text)))
+        handling = asyncio.ensure_future(self._handle(on_new_message, turn, collector, metadata, app,
+                                                      lambda: services.keep_failed(self.name(), message_sid, turn.text)))
         done, _ = await asyncio.wait({handling}, timeout=REPLY_IN_RESPONSE_SECONDS)
         if done:
             return twiml(sms.compose([m.get("text", "") for m in collector.messages]))
@@ -148,11 +158,19 @@ class TwilioSmsInput(InputChannel):
         task.add_done_callback(self._background.discard)
         return twiml([])
 
-    async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
-                      collector: CollectingOutputChannel, conversation: str, metadata: dict[str, Any],
+    @staticmethod
+    def _release_held_replies(services: ChannelServices, conversation: str) -> None:
+        """The person wrote: replies held back by the no-first-SMS window may go out now."""
+        try:
+            services.handoff.release_held(conversation)
+        except Exception:
+            logger.exception("Could not release held replies")
+
+    async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], turn: Turn,
+                      collector: CollectingOutputChannel, metadata: dict[str, Any], app: Any,
                       keep: Callable[[], None]) -> None:
         try:
-            await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name(), metadata=metadata))
+            await on_new_message(UserMessage(turn.text, collector, turn.conversation, input_channel=self.name(), metadata=metadata))
         except Exception:
             logger.exception("The bot failed on an SMS; the message is kept and the person gets a safe answer")
             try:
@@ -160,7 +178,9 @@ class TwilioSmsInput(InputChannel):
             except Exception:
                 logger.exception("Could not keep the failed SMS")
         if not collector.messages:
-            collector.messages.append({"recipient_id": conversation, "text": safe_answer(text, self.name())})
+            collector.messages.append({"recipient_id": turn.conversation, "text": safe_answer(turn.text, self.name())})
+        for notice in await turn.finish(app):
+            collector.messages.append({"recipient_id": turn.conversation, "text": notice})
 
     async def _send_later(self, handling: "asyncio.Future[None]", collector: CollectingOutputChannel, to: str) -> None:
         await handling

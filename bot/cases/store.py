@@ -284,6 +284,8 @@ class CaseStore:
     def mark_sent(self, row_id: int) -> None:
         with self.Session() as session:
             row = session.get(OutboxMessage, row_id)
+            if row is None:  # erased at the person's request meanwhile
+                return
             row.status, row.sent_at, row.lease_until, row.last_error = "sent", utcnow(), None, None
             if row.case_id is not None and row.kind == "new_case":
                 case = session.get(Case, row.case_id)
@@ -296,6 +298,8 @@ class CaseStore:
     def mark_failed(self, row_id: int, error: str, retry_at: dt.datetime) -> None:
         with self.Session() as session:
             row = session.get(OutboxMessage, row_id)
+            if row is None:
+                return
             row.last_error, row.next_attempt_at, row.lease_until = error[:500], retry_at, None
             session.commit()
 

@@ -62,8 +62,10 @@ class _Blank(dict):
 class Catalog:
     """All languages' texts and the topics' sources, loaded once."""
 
-    def __init__(self, content_dir: Path) -> None:
+    def __init__(self, content_dir: Path, defaults: dict[str, str] | None = None) -> None:
         self.content_dir = content_dir
+        # placeholders every text may use, such as {name}, the service's (neutral) display name
+        self.defaults: dict[str, str] = dict(defaults or {})
         meta = _load_yaml(content_dir / "languages.yml")
         self.default_language: str = meta["default"]
         self.languages: dict[str, Language] = {
@@ -118,7 +120,7 @@ class Catalog:
         entry, lang = self._entry(name, self.language(code))
         short = channel in SMS_CHANNELS and args.get("form") != "full" and bool(entry.get("sms"))
         template = entry["sms"] if short else entry["text"]
-        text = string.Formatter().vformat(template, (), _Blank(args)).strip()
+        text = string.Formatter().vformat(template, (), _Blank({**self.defaults, **args})).strip()
         topic = self._topic_by_response.get(name)
         if topic and short:
             hint = self.label("more_hint", lang)
@@ -139,4 +141,6 @@ def _load_yaml(path: Path) -> Mapping[str, Any]:
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    return Catalog(PROJECT_ROOT / "content")
+    from bot.settings import load_settings
+
+    return Catalog(PROJECT_ROOT / "content", defaults={"name": load_settings().display_name})

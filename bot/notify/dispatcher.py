@@ -23,6 +23,7 @@ from bot.notify.senders import DeliveryError, Sender
 
 if TYPE_CHECKING:
     from bot.privacy.contacts import ContactStore
+    from bot.privacy.erasure import Eraser
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +38,17 @@ def backoff(attempts: int) -> float:
 class Dispatcher:
     def __init__(self, store: CaseStore, sender: Sender, renotify: dict[str, dt.timedelta],
                  clock: Callable[[], dt.datetime] = utcnow, worker: Optional[str] = None,
-                 contacts: Optional["ContactStore"] = None) -> None:
+                 contacts: Optional["ContactStore"] = None, eraser: Optional["Eraser"] = None,
+                 sms_window: dt.timedelta = dt.timedelta(hours=24)) -> None:
         self.store = store
         self.sender = sender
         self.renotify = renotify
         self.clock = clock
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.contacts = contacts  # to reach people on Telegram and SMS with their responder's replies
+        self.eraser = eraser  # finishes erasures a channel could not, and those waiting for a case to close
+        # over SMS the helpline never writes first: only within this time after the person's last message
+        self.sms_window = sms_window
 
     async def run_once(self) -> int:
         """One pass: widen overdue cases, then try every due row once. Returns rows delivered."""
@@ -62,7 +67,10 @@ class Dispatcher:
             self.store.mark_sent(row.id)
             delivered += 1
             logger.info("Notification %s (%s) delivered to %s over %s", row.id, row.kind, row.responder_id, row.channel)
-        return delivered + await self._deliver_to_people(now)
+        delivered += await self._deliver_to_people(now)
+        if self.eraser is not None:
+            await asyncio.to_thread(self.eraser.sweep, now)
+        return delivered
 
     async def _deliver_to_people(self, now: dt.datetime) -> int:
         """Responders' replies and closing notices, on the person's own channel (REST ones wait for their next request)."""
@@ -78,6 +86,11 @@ class Dispatcher:
                 if contact is None:
                     raise DeliveryError("no contact for this conversation (erased?)")
                 channel, address = contact
+                if channel == "twilio_sms" and not self._may_text(row.conversation_id, now):
+                    # held, not failed: released when the person writes again (the SMS channel sets it due)
+                    handoff.delivered(row.id, False, now + self.sms_window)
+                    logger.info("Message %s held: the person has not written by SMS within %s", row.id, self.sms_window)
+                    continue
                 await self.sender.send("sms" if channel == "twilio_sms" else "telegram", address, row.text)
             except DeliveryError as exc:
                 handoff.delivered(row.id, False, now + dt.timedelta(seconds=backoff(row.attempts)))
@@ -86,6 +99,10 @@ class Dispatcher:
             handoff.delivered(row.id, True, now)
             delivered += 1
         return delivered
+
+    def _may_text(self, conversation_id: str, now: dt.datetime) -> bool:
+        last = self.contacts.last_seen(conversation_id) if self.contacts else None
+        return last is not None and now - last <= self.sms_window
 
     async def run_forever(self, interval: float = 1.0, stop: Optional[asyncio.Event] = None,
                           daily: Optional[Callable[[], None]] = None) -> None:
@@ -115,8 +132,15 @@ def build_from_settings() -> Dispatcher:
     from bot.db import engine_for
     from bot.privacy.contacts import ContactStore
 
-    contacts = ContactStore(engine_for(settings.database_url), settings.encryption_key) if settings.encryption_key else None
-    return Dispatcher(default_store(), ChannelSender(telegram, sms), default_policy().renotify, contacts=contacts)
+    from bot.db import tracker_engine
+    from bot.privacy.erasure import Eraser
+
+    store = default_store()
+    contacts = (ContactStore(engine_for(settings.database_url), settings.encryption_key, settings.encryption_old_keys)
+                if settings.encryption_key else None)
+    return Dispatcher(store, ChannelSender(telegram, sms), default_policy().renotify, contacts=contacts,
+                      eraser=Eraser(store, tracker_engine(settings.tracker_store_url)),
+                      sms_window=dt.timedelta(hours=settings.sms_window_hours))
 
 
 def daily_purge() -> Callable[[], None]:

@@ -29,7 +29,7 @@ def _fields(case: Case) -> dict[str, Any]:
 def notification_text(case: Case, kind: str) -> str:
     """The staff message for an outbox row of this kind."""
     templates = _templates()
-    template = templates["new_case"] if kind == "new_case" else templates["sla"] if kind.startswith("sla") else templates["escalated"]
+    template = templates.get(kind) or (templates["sla"] if kind.startswith("sla") else templates["escalated"])
     return template.format(**_fields(case))
 
 

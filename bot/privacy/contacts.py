@@ -7,13 +7,15 @@ the system holds a phone number or a chat id.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import Column, DateTime, LargeBinary, String, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
-from bot.cases.models import Base, utcnow
+from bot.cases.models import Base, as_utc, utcnow
 from bot.db import session_factory
 
 
@@ -31,15 +33,28 @@ class ContactStore:
         self.Session = session_factory(engine)
         self.fernet = MultiFernet([Fernet(k.encode()) for k in (key, *old_keys)])
 
-    def remember(self, pseudonym: str, channel: str, address: str) -> None:
+    def remember(self, pseudonym: str, channel: str, address: str) -> bool:
+        """Keep the address to reply to; True when this conversation is new to us (or was erased)."""
         token = self.fernet.encrypt(address.encode())
         with self.Session() as session:
             row = session.get(Contact, pseudonym)
             if row is None:
-                session.add(Contact(pseudonym=pseudonym, channel=channel, address=token))
-            else:
-                row.address, row.channel = token, channel
+                session.add(Contact(pseudonym=pseudonym, channel=channel, address=token, updated_at=utcnow()))
+                try:
+                    session.commit()
+                    return True
+                except IntegrityError:  # the same person's other message, on another server, came first
+                    session.rollback()
+                    return False
+            row.address, row.channel, row.updated_at = token, channel, utcnow()
             session.commit()
+            return False
+
+    def last_seen(self, pseudonym: str) -> Optional[dt.datetime]:
+        """When the person last wrote (the contact is refreshed with every message)."""
+        with self.Session() as session:
+            row = session.get(Contact, pseudonym)
+            return as_utc(row.updated_at) if row else None
 
     def address(self, pseudonym: str) -> Optional[tuple[str, str]]:
         """(channel, raw address), or None when unknown or erased."""

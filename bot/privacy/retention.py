@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 
 from bot.cases.models import Base, Case, OutboxMessage, UserMessage, as_utc, utcnow
-from bot.db import session_factory
+from bot.db import checkpoint_sqlite, session_factory
 from bot.inbound import InboundMessage
+from bot.privacy.chatlog import ChatLog
 from bot.privacy.contacts import Contact
+from bot.ratelimit import RateLimiter
 
 DEFAULT_RETENTION_DAYS = 30
 
@@ -64,6 +66,9 @@ def purge(engine: Engine, tracker_engine: Engine, retention: dt.timedelta, now: 
         report.dedupe_records = session.execute(delete(InboundMessage).where(
             InboundMessage.received_at < cutoff, InboundMessage.failed_text.is_(None))).rowcount or 0
         session.commit()
+    # counters and Telegram message ids are only useful for minutes and two days
+    RateLimiter(engine).forget_old(now)
+    ChatLog(engine).forget_old(now)
 
     stale = _stale_conversations(tracker_engine, cutoff.timestamp()) - protected
     if stale:
@@ -74,6 +79,8 @@ def purge(engine: Engine, tracker_engine: Engine, retention: dt.timedelta, now: 
             report.contacts = session.execute(delete(Contact).where(Contact.pseudonym.in_(stale))).rowcount or 0
             session.commit()
     report.conversations = len(stale)
+    checkpoint_sqlite(engine)
+    checkpoint_sqlite(tracker_engine)
     return report
 
 

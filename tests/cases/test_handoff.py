@@ -20,7 +20,7 @@ from bot.handoff import Handoff
 from bot.notify.dispatcher import Dispatcher
 from bot.notify.messages import notification_text
 from channels.rest import RestInput
-from tests.channels.serving import served
+from tests.channels.serving import channel_services, served
 
 TOKEN = "test-token-0123456789abcdef"
 _names = itertools.count()
@@ -46,7 +46,7 @@ def world(tmp_path):
     return store, Handoff(store)
 
 
-async def test_full_handoff_through_the_rest_channel(world):
+async def test_full_handoff_through_the_rest_channel(world, tmp_path):
     store, handoff = world
     bot_saw: list[str] = []
 
@@ -59,8 +59,9 @@ async def test_full_handoff_through_the_rest_channel(world):
         else:
             await message.output_channel.send_text_message(message.sender_id, "bot answer")
 
+    services = channel_services(tmp_path, store=store)
     app = Sanic(f"handoff_{next(_names)}")
-    app.blueprint(RestInput(TOKEN, handoff=lambda: handoff).blueprint(bot), url_prefix="/webhooks/rest")
+    app.blueprint(RestInput(TOKEN, services=lambda: services).blueprint(bot), url_prefix="/webhooks/rest")
     recorder = Recorder()
     dispatcher = Dispatcher(store, recorder, {}, clock=lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1))
 

@@ -9,14 +9,14 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
 from channels.rest import RestInput
-from tests.channels.serving import served
+from tests.channels.serving import channel_services, served
 
 TOKEN = "test-token-0123456789abcdef"
 _names = itertools.count()
 
 
 @pytest.fixture
-async def client_and_inbox():
+async def client_and_inbox(tmp_path):
     received: list[UserMessage] = []
 
     async def on_new_message(message: UserMessage) -> None:
@@ -24,7 +24,8 @@ async def client_and_inbox():
         await message.output_channel.send_text_message(message.sender_id, f"echo:{message.text}")
 
     app = Sanic(f"rest_test_{next(_names)}")
-    channel = RestInput(TOKEN, handoff=lambda: None)
+    services = channel_services(tmp_path)
+    channel = RestInput(TOKEN, services=lambda: services)
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
     async with served(app) as client:
         yield client, received
@@ -88,4 +89,4 @@ async def test_huge_and_empty_messages_are_processed_safely(client_and_inbox):
         response = await client.post(f"/webhooks/rest/webhook?token={TOKEN}", json={"sender": "t2", "message": text})
         assert response.status_code == 200
     assert len(received) == 3
-    assert len(received[1].text) <= 1000
+    assert len(received[1].text) <= 2000

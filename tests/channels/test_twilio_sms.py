@@ -135,7 +135,7 @@ async def test_odd_messages_get_an_answer_never_a_500(world, body, media):
     async with served(app) as client:
         response = await post(client, sms_fields(body, NumMedia=media))
     assert response.status_code == 200 and "<Message>" in response.text
-    assert len(seen[0].text) <= 1000 and not seen[0].text.startswith("/")
+    assert len(seen[0].text) <= 2000 and not seen[0].text.startswith("/")
 
 
 async def test_a_crash_in_the_bot_still_answers_safely_and_keeps_the_message(world):
