@@ -93,6 +93,11 @@ def cmd_test(_: argparse.Namespace) -> int:
         if result.returncode != 0:
             print("helpline test: test stories failed (see results/failed_test_stories.yml)", file=sys.stderr)
             return 1
+    print("== end-to-end privacy check (real model, SMS and Telegram)", flush=True)
+    e2e_env = {**env, "HELPLINE_E2E_MODEL": str(model)}
+    if subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/e2e"], cwd=root, env=e2e_env).returncode != 0:
+        print("helpline test: the end-to-end privacy check failed", file=sys.stderr)
+        return 1
     print("helpline test: all passed", flush=True)
     return 0
 

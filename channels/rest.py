@@ -74,7 +74,7 @@ class RestInput(InputChannel):
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
 
             sender = sender.strip()
-            logsafety.hide(raw or "", sender)
+            logsafety.hide(raw or "", sender)  # the sender id too: after an erasure nothing of it may remain in a log
             services = self._services()
             turn = Turn.start(services, self.name(), sender, raw or "")
             verdict = await turn.rate_verdict()

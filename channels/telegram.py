@@ -174,6 +174,7 @@ class TelegramInput(InputChannel):
         logsafety.hide(text, str(chat.id))
         services = self._services()
         conversation = services.conversation_id(self.name(), str(chat.id))
+        logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
         first = await asyncio.to_thread(services.inbound.first_time, self.name(), str(update.update_id), conversation)
         if not first:
             return

@@ -126,6 +126,7 @@ class TwilioSmsInput(InputChannel):
         logsafety.hide(str(fields.get("Body") or ""), sender)
         services = self._services()
         conversation = services.conversation_id(self.name(), sender)
+        logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
         new_conversation = False
         try:
             first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation)

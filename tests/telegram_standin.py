@@ -15,6 +15,7 @@ class BotApiStandIn:
     def __init__(self, token: str = "123:TEST") -> None:
         self.token = token
         self.sent: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # every method called, with its data
         self.up = True
         self.rate_limit_next = 0  # answer this many sendMessage calls with 429 first
         self.app = Sanic(f"bot_api_standin_{next(_names)}")
@@ -31,6 +32,7 @@ class BotApiStandIn:
             data = dict(request.json or {})
         else:
             data = {k: v[0] for k, v in (request.form or {}).items()}
+        self.calls.append((method, data))
         if method == "getMe":
             return response.json({"ok": True, "result": {"id": 123, "is_bot": True, "first_name": "Helpline", "username": "helpline_bot"}})
         if method == "sendMessage" and self.rate_limit_next > 0:
