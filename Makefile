@@ -3,7 +3,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 HELPLINE := $(VENV)/bin/helpline
 
-.PHONY: install run test train doctor bench clean
+.PHONY: install run test train doctor bench bench-quick clean
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ doctor: install
 
 bench: install
 	@$(HELPLINE) bench
+
+bench-quick: install
+	@$(HELPLINE) bench --quick
 
 clean:
 	rm -rf models results .pytest_cache

@@ -102,12 +102,12 @@ def cmd_test(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(_: argparse.Namespace) -> int:
+def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench.run import run as run_bench
 
     settings = load_settings()
     model = train_model(settings.root, env=child_environment(settings))
-    return run_bench(settings.root, model)
+    return run_bench(settings.root, model, quick=args.quick)
 
 
 def cmd_triage_eval(_: argparse.Namespace) -> int:
@@ -223,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--force", action="store_true", help="train even if the model is up to date")
     train.set_defaults(func=cmd_train)
     sub.add_parser("test", help="validate data, run pytest and the test stories").set_defaults(func=cmd_test)
-    sub.add_parser("bench", help="measure understanding and language identification").set_defaults(func=cmd_bench)
+    bench = sub.add_parser("bench", help="measure understanding, safety, speed, memory and SMS cost (bench/report.md)")
+    bench.add_argument("--quick", action="store_true", help="a small run of every section (smoke test, under 5 minutes)")
+    bench.set_defaults(func=cmd_bench)
     sub.add_parser("triage-eval", help="recall of UNICEF, IOM and urgent routes on labelled conversations").set_defaults(func=cmd_triage_eval)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
     purge_parser = sub.add_parser("purge", help="delete message texts past the retention period (idempotent)")

@@ -29,6 +29,7 @@ _CHATTY_LIBRARIES = ("httpx", "httpcore", "telegram", "twilio", "urllib3")
 # Words shorter than this are left alone ("a", "to", "yes" say nothing about anyone).
 _MIN_WORD = 4
 _HIDDEN: ContextVar[tuple[str, ...]] = ContextVar("helpline_hidden_log_values", default=())
+_HIDDEN_PATTERN: ContextVar["re.Pattern[str] | None"] = ContextVar("helpline_hidden_log_pattern", default=None)
 
 
 def hide(*values: object) -> None:
@@ -41,14 +42,17 @@ def hide(*values: object) -> None:
             if len(piece) >= _MIN_WORD:
                 found.add(piece)
                 found.add(json.dumps(piece)[1:-1])  # as Rasa's JSON logs write non-ASCII text
-    _HIDDEN.set(tuple(sorted(found, key=len, reverse=True)))
+    ordered = tuple(sorted(found, key=len, reverse=True))
+    _HIDDEN.set(ordered)
+    # whole words only, so "thank" hides the person's word, not Rasa's "utter_thank"
+    _HIDDEN_PATTERN.set(re.compile("(?<![\\w])(?:" + "|".join(re.escape(v) for v in ordered) + ")(?![\\w])") if ordered else None)
 
 
 def redact(text: str) -> str:
     """Mask registered texts, bot tokens and digit runs long enough to be a phone number or a chat id."""
-    for value in _HIDDEN.get():
-        if value in text:
-            text = text.replace(value, "[text]")
+    pattern = _HIDDEN_PATTERN.get()
+    if pattern is not None:
+        text = pattern.sub("[text]", text)
 
     def mask(match: re.Match[str]) -> str:
         digits = sum(ch.isdigit() for ch in match.group())

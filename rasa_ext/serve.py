@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot import logsafety
+from rasa_ext import speedups
 from bot.settings import load_settings, require_valid
 
 
@@ -68,7 +69,12 @@ def main(argv: list[str] | None = None) -> None:
     from rasa.core.utils import AvailableEndpoints
 
     configure_logging(settings.log_level)
-    credentials = enabled_credentials(settings.root / "credentials.yml", settings.root / "var" / "credentials.enabled.yml")
+    speedups.install()
+    import os
+
+    # HELPLINE_RUNTIME_DIR lets a second, private instance (the benchmark) keep its files apart
+    runtime = Path(os.environ.get("HELPLINE_RUNTIME_DIR") or settings.root / "var")
+    credentials = enabled_credentials(settings.root / "credentials.yml", runtime / "credentials.enabled.yml")
     rasa.core.run.serve_application(
         model_path=argv[0],
         credentials=str(credentials),

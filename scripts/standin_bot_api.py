@@ -15,7 +15,7 @@ from pathlib import Path
 from sanic import response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.telegram_standin import BotApiStandIn  # noqa: E402
+from bot.bench.telegram_standin import BotApiStandIn  # noqa: E402
 
 
 def main() -> None:

@@ -15,16 +15,20 @@ from bot.bench.data import Labelled
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    labels = sorted(set(gold))
-    scores = []
-    for label in labels:
+    scores = per_intent_f1(gold, predicted)
+    return sum(scores.values()) / len(scores) if scores else 0.0
+
+
+def per_intent_f1(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    scores = {}
+    for label in sorted(set(gold)):
         tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
         fp = sum(1 for g, p in zip(gold, predicted) if g != label and p == label)
         fn = sum(1 for g, p in zip(gold, predicted) if g == label and p != label)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(scores) / len(scores) if scores else 0.0
+        scores[label] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return scores
 
 
 async def _parse_all(model_path: Path, texts: Sequence[str], progress: Callable[[int, int], None]) -> list[str]:
@@ -59,6 +63,7 @@ def evaluate(model_path: Path, rows: Sequence[Labelled], progress: Callable[[int
             "macro_f1": round(macro_f1(gold, pred), 3),
             "fallback_rate": round(sum(p == "nlu_fallback" for p in pred) / len(pred), 3),
             "examples": len(pairs),
+            "per_intent_f1": {k: round(v, 3) for k, v in per_intent_f1(gold, pred).items()},
         }
     result["most_confused"] = [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common(5)]
     return result

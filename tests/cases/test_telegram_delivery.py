@@ -12,7 +12,7 @@ from bot.notify.dispatcher import Dispatcher
 from bot.notify.messages import notification_text
 from bot.notify.senders import ChannelSender, TelegramSender
 from tests.channels.serving import served
-from tests.telegram_standin import BotApiStandIn
+from bot.bench.telegram_standin import BotApiStandIn
 
 
 async def test_child_case_notification_is_delivered_once_after_an_outage(tmp_path):

@@ -17,7 +17,7 @@ from bot.settings import load_settings
 from channels.services import ChannelServices
 from channels.telegram import TelegramInput, split_text
 from tests.channels.serving import served
-from tests.telegram_standin import BotApiStandIn
+from bot.bench.telegram_standin import BotApiStandIn
 
 SECRET = "webhook-secret-0123456789"
 

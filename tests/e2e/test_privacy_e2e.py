@@ -96,7 +96,7 @@ async def test_nothing_identifying_leaks_and_erasure_leaves_only_counts(home):
     from rasa_ext.serve import configure_logging
     from tests.channels.serving import served
     from tests.channels.test_twilio_sms import AUTH_TOKEN, PUBLIC_URL, WEBHOOK_PATH, signed, sms_fields
-    from tests.telegram_standin import BotApiStandIn
+    from bot.bench.telegram_standin import BotApiStandIn
 
     root, env = home
     var = root / "var"

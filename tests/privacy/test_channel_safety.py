@@ -15,7 +15,7 @@ from channels.telegram import TelegramInput
 from channels.twilio_sms import TwilioSmsInput
 from tests.channels.serving import channel_services, served
 from tests.channels.test_twilio_sms import AUTH_TOKEN, PUBLIC_URL, WEBHOOK_PATH, signed, sms_fields
-from tests.telegram_standin import BotApiStandIn
+from bot.bench.telegram_standin import BotApiStandIn
 
 TOKEN = "test-token-0123456789abcdef"
 SECRET = "webhook-secret-0123456789"
