@@ -28,9 +28,7 @@ async def hide_conversation_in_logs(request: Request) -> None:
     except Exception:
         return
     tracker = body.get("tracker") or {}
-    texts = [str((tracker.get("latest_message") or {}).get("text") or "")]
-    texts += [str(e.get("text") or "") for e in tracker.get("events") or [] if isinstance(e, dict) and e.get("event") == "user"]
-    logsafety.hide(*texts, str(tracker.get("sender_id") or ""))
+    logsafety.hide(str((tracker.get("latest_message") or {}).get("text") or ""), str(tracker.get("sender_id") or ""))
 
 
 def create_app() -> Sanic:

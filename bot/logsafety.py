@@ -29,7 +29,8 @@ _CHATTY_LIBRARIES = ("httpx", "httpcore", "telegram", "twilio", "urllib3")
 # Words shorter than this are left alone ("a", "to", "yes" say nothing about anyone).
 _MIN_WORD = 4
 _HIDDEN: ContextVar[tuple[str, ...]] = ContextVar("helpline_hidden_log_values", default=())
-_HIDDEN_PATTERN: ContextVar["re.Pattern[str] | None"] = ContextVar("helpline_hidden_log_pattern", default=None)
+# compiled on the first record that needs it (most requests log nothing at INFO)
+_HIDDEN_PATTERN: ContextVar["tuple[tuple[str, ...], re.Pattern[str]] | None"] = ContextVar("helpline_hidden_log_pattern", default=None)
 
 
 def hide(*values: object) -> None:
@@ -42,15 +43,25 @@ def hide(*values: object) -> None:
             if len(piece) >= _MIN_WORD:
                 found.add(piece)
                 found.add(json.dumps(piece)[1:-1])  # as Rasa's JSON logs write non-ASCII text
-    ordered = tuple(sorted(found, key=len, reverse=True))
-    _HIDDEN.set(ordered)
+    _HIDDEN.set(tuple(sorted(found, key=len, reverse=True)))
+
+
+def _hidden_pattern() -> "re.Pattern[str] | None":
+    values = _HIDDEN.get()
+    if not values:
+        return None
+    cached = _HIDDEN_PATTERN.get()
+    if cached is not None and cached[0] is values:
+        return cached[1]
     # whole words only, so "thank" hides the person's word, not Rasa's "utter_thank"
-    _HIDDEN_PATTERN.set(re.compile("(?<![\\w])(?:" + "|".join(re.escape(v) for v in ordered) + ")(?![\\w])") if ordered else None)
+    pattern = re.compile("(?<![\\w])(?:" + "|".join(re.escape(v) for v in values) + ")(?![\\w])")
+    _HIDDEN_PATTERN.set((values, pattern))
+    return pattern
 
 
 def redact(text: str) -> str:
     """Mask registered texts, bot tokens and digit runs long enough to be a phone number or a chat id."""
-    pattern = _HIDDEN_PATTERN.get()
+    pattern = _hidden_pattern()
     if pattern is not None:
         text = pattern.sub("[text]", text)
 
