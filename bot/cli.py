@@ -8,6 +8,7 @@
     helpline purge     delete message texts past the retention period
     helpline keys rotate  re-encrypt stored contacts with a new encryption key
     helpline stats     anonymous counts of cases and erasures
+    helpline migrate   bring the database to the newest schema (Alembic)
     helpline triage-eval  recall of UNICEF / IOM / urgent routes, false escalations
     helpline cases     list / show / claim / reply / close cases (responders)
     helpline audit REF the audit trail of a case
@@ -50,6 +51,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     env = child_environment(settings)
     model = train_model(settings.root, env=env)
     (settings.root / "var").mkdir(exist_ok=True)
+    cmd_migrate(argparse.Namespace())  # once, before any server opens the database
     children = [
         Child("action server", [sys.executable, "-m", "actions.server"]),
         Child("notification dispatcher", [sys.executable, "-m", "bot.notify.dispatcher"]),
@@ -211,6 +213,18 @@ def cmd_stats(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Bring our database to the newest schema (make run does this at every start)."""
+    from bot.db import make_engine
+    from bot.migrate import current_revision, ensure_schema
+
+    engine = make_engine(load_settings().database_url)
+    before = current_revision(engine)
+    ensure_schema(engine)
+    print(f"helpline migrate: schema {before or 'none'} -> {current_revision(engine)}")
+    return 0
+
+
 def cmd_doctor(_: argparse.Namespace) -> int:
     return doctor_module.run(load_settings())
 
@@ -236,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     rotate_parser.add_argument("--new-key", help="the new Fernet key (default: generate one)")
     rotate_parser.set_defaults(func=cmd_keys_rotate)
     sub.add_parser("stats", help="anonymous counts of cases and erasures").set_defaults(func=cmd_stats)
+    sub.add_parser("migrate", help="bring the database to the newest schema (Alembic migrations)").set_defaults(func=cmd_migrate)
     telegram = sub.add_parser("telegram", help="Telegram helpers")
     telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_sub.add_parser("set-webhook", help="register the webhook with its secret token").set_defaults(func=cmd_telegram_set_webhook)

@@ -37,21 +37,15 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    """One engine per URL and process, created on first use (never at import)."""
-    import bot.inbound  # noqa: F401  (registers its table)
-    import bot.privacy.chatlog  # noqa: F401
-    import bot.privacy.contacts  # noqa: F401
-    import bot.privacy.erasure  # noqa: F401
-    import bot.privacy.retention  # noqa: F401
-    import bot.ratelimit  # noqa: F401
-    from bot.cases.models import Base
-
+    """One engine per URL and process, created on first use (never at import), its schema migrated to the newest."""
     if url.startswith("sqlite:///"):
         from pathlib import Path
 
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
+    from bot.migrate import ensure_schema
+
+    ensure_schema(engine)
     return engine
 
 

@@ -75,10 +75,15 @@ def main(argv: list[str] | None = None) -> None:
     # HELPLINE_RUNTIME_DIR lets a second, private instance (the benchmark) keep its files apart
     runtime = Path(os.environ.get("HELPLINE_RUNTIME_DIR") or settings.root / "var")
     credentials = enabled_credentials(settings.root / "credentials.yml", runtime / "credentials.enabled.yml")
+    endpoints = AvailableEndpoints.read_endpoints(str(settings.root / "endpoints.yml"))
+    if settings.lock_store_url:  # several Rasa servers: one atomic, first-come-first-served lock per conversation
+        from rasa_ext.lock_store import lock_store_endpoint
+
+        endpoints.lock_store = lock_store_endpoint(settings.lock_store_url)
     rasa.core.run.serve_application(
         model_path=argv[0],
         credentials=str(credentials),
-        endpoints=AvailableEndpoints.read_endpoints(str(settings.root / "endpoints.yml")),
+        endpoints=endpoints,
         interface=settings.host,
         port=settings.port,
         enable_api=True,

@@ -1,0 +1,153 @@
+"""A per-conversation lock for several Rasa servers that is atomic, first-come-first-served and expires.
+
+Rasa Open Source's RedisLockStore reads a conversation's ticket lock, changes
+it in Python and writes it back: two servers issuing tickets at the same
+moment can both get the same ticket number, or overwrite each other's
+tickets, so a conversation's messages can be processed at once or out of
+order (rasa issue 9213; the fix was reverted and lives only in Rasa Pro).
+
+Here every step is one Redis script, so it is atomic:
+- issue: the next ticket number of the conversation (INCR), queued with its expiry;
+- try:   drop expired tickets from the head of the queue; true when this ticket is first;
+- release: remove the ticket; the last one out removes the conversation's keys.
+Tickets are served in the order they were issued (Rasa's first-come-first-
+served), and a ticket whose server crashed expires after the lock lifetime,
+so no conversation is blocked for ever. Expiry uses Redis's own clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncGenerator, Optional, Text
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+# Time between two looks at the queue while another message of the same conversation is processed.
+POLL_SECONDS = 0.02
+
+_NOW_MS = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+
+_ISSUE = _NOW_MS + """
+local ticket = redis.call('INCR', KEYS[1])
+local lifetime = tonumber(ARGV[1])
+redis.call('ZADD', KEYS[2], ticket, ticket)
+redis.call('HSET', KEYS[3], ticket, now + lifetime)
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
+return ticket
+"""
+
+_TRY = _NOW_MS + """
+local ticket = tonumber(ARGV[1])
+while true do
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+  if not first then return -1 end
+  local expires = tonumber(redis.call('HGET', KEYS[2], first) or '0')
+  if expires < now then
+    redis.call('ZREM', KEYS[1], first)
+    redis.call('HDEL', KEYS[2], first)
+    if tonumber(first) == ticket then return -1 end
+  elseif tonumber(first) == ticket then
+    return 1
+  else
+    if not redis.call('ZSCORE', KEYS[1], ticket) then return -1 end
+    return 0
+  end
+end
+"""
+
+_RELEASE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
+return 1
+"""
+
+
+class AtomicRedisLockStore(LockStore):
+    """Configured from endpoints (type rasa_ext.lock_store.AtomicRedisLockStore, url redis://...)."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, url: Optional[str] = None,
+                 key_prefix: str = "helpline:lock:") -> None:
+        import redis
+
+        url = url or (endpoint_config.url if endpoint_config else None) or "redis://127.0.0.1:6379/0"
+        self.red = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.prefix = key_prefix
+        self._issue = self.red.register_script(_ISSUE)
+        self._try = self.red.register_script(_TRY)
+        self._release = self.red.register_script(_RELEASE)
+
+    def _keys(self, conversation_id: Text) -> list[str]:
+        base = f"{self.prefix}{conversation_id}"
+        return [f"{base}:seq", f"{base}:queue", f"{base}:expires"]
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            return int(self._issue(keys=self._keys(conversation_id), args=[int(lock_lifetime * 1000)]))
+        except Exception as exc:
+            raise LockError(f"Could not issue a ticket: {exc}") from exc
+
+    def first_in_line(self, conversation_id: Text, ticket: int) -> Optional[bool]:
+        """True: this ticket holds the lock; False: it waits; None: it expired."""
+        _, queue, expires = self._keys(conversation_id)
+        answer = int(self._try(keys=[queue, expires], args=[ticket]))
+        return None if answer < 0 else bool(answer)
+
+    def release(self, conversation_id: Text, ticket: int) -> None:
+        self._release(keys=self._keys(conversation_id), args=[ticket])
+
+    async def wait_turn(self, conversation_id: Text, ticket: int, lock_lifetime: float = LOCK_LIFETIME) -> None:
+        """Return when `ticket` is first in its conversation's queue; LockError if it expired meanwhile."""
+        while True:
+            first = await asyncio.to_thread(self.first_in_line, conversation_id, ticket)
+            if first is None:
+                raise LockError(f"The lock ticket for a conversation expired before its turn (lifetime {lock_lifetime} s).")
+            if first:
+                return
+            await asyncio.sleep(POLL_SECONDS)
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = POLL_SECONDS) -> AsyncGenerator[TicketLock, None]:
+        ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
+        try:
+            await self.wait_turn(conversation_id, ticket, lock_lifetime)
+            yield TicketLock(conversation_id)
+        finally:
+            try:
+                await asyncio.to_thread(self.release, conversation_id, ticket)
+            except Exception:
+                logger.exception("Could not release a conversation lock; it expires by itself")
+
+    # Rasa's LockStore interface, for callers that look at the lock itself
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        return TicketLock(conversation_id) if self.red.exists(self._keys(conversation_id)[1]) else None
+
+    def delete_lock(self, conversation_id: Text) -> None:
+        self.red.delete(*self._keys(conversation_id))
+
+    def save_lock(self, lock: TicketLock) -> None:  # tickets live in Redis, not in a TicketLock
+        return None
+
+    def is_someone_waiting(self, conversation_id: Text) -> bool:
+        return int(self.red.zcard(self._keys(conversation_id)[1]) or 0) > 1
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        self.release(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        self.release(conversation_id, ticket_number)
+
+
+def lock_store_endpoint(url: str) -> Optional[EndpointConfig]:
+    """The endpoint for HELPLINE_LOCK_STORE_URL (None: Rasa's in-memory lock, right for one server)."""
+    if not url:
+        return None
+    return EndpointConfig(url=url, type=f"{__name__}.AtomicRedisLockStore")
+

@@ -1,0 +1,90 @@
+"""The atomic Redis lock store: one message of a conversation at a time, in arrival order, across servers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+
+from rasa_ext.lock_store import AtomicRedisLockStore, lock_store_endpoint
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _redis_up(), reason="Redis is not reachable on 127.0.0.1:6379")
+
+
+def two_servers() -> tuple[AtomicRedisLockStore, AtomicRedisLockStore]:
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    return AtomicRedisLockStore(url=REDIS_URL, key_prefix=prefix), AtomicRedisLockStore(url=REDIS_URL, key_prefix=prefix)
+
+
+async def test_tickets_from_two_servers_are_served_one_at_a_time_in_issue_order():
+    first, second = two_servers()
+    stores = [first, second]
+    tickets = [stores[i % 2].issue_ticket("conv") for i in range(30)]  # two servers, interleaved
+    assert tickets == list(range(1, 31))  # no ticket number twice, none lost
+    held: list[int] = []
+    inside = 0
+    overlap = False
+
+    async def message(index: int, ticket: int) -> None:
+        nonlocal inside, overlap
+        store = stores[index % 2]
+        await asyncio.sleep(0.001 * ((index * 7) % 5))  # they ask in a scrambled order
+        await store.wait_turn("conv", ticket)
+        inside += 1
+        overlap = overlap or inside > 1
+        held.append(ticket)
+        await asyncio.sleep(0.002)
+        inside -= 1
+        store.release("conv", ticket)
+
+    await asyncio.gather(*(message(i, t) for i, t in enumerate(tickets)))
+    assert not overlap
+    assert held == tickets
+    assert first.get_lock("conv") is None  # the last one out cleaned up
+
+
+async def test_concurrent_lock_users_never_overlap():
+    first, second = two_servers()
+    inside = 0
+    overlap = False
+    done = []
+
+    async def message(index: int) -> None:
+        nonlocal inside, overlap
+        async with (first if index % 2 else second).lock("conv-2"):
+            inside += 1
+            overlap = overlap or inside > 1
+            await asyncio.sleep(0.003)
+            inside -= 1
+            done.append(index)
+
+    await asyncio.gather(*(message(i) for i in range(25)))
+    assert not overlap and sorted(done) == list(range(25))
+
+
+async def test_a_crashed_holder_blocks_the_conversation_only_until_its_ticket_expires():
+    first, second = two_servers()
+    first.issue_ticket("conv-3", lock_lifetime=0.3)  # this server dies holding the lock
+    started = time.monotonic()
+    async with second.lock("conv-3"):
+        waited = time.monotonic() - started
+    assert 0.2 <= waited < 3
+
+
+def test_no_url_means_the_in_memory_lock_of_a_single_server():
+    assert lock_store_endpoint("") is None
+    assert lock_store_endpoint(REDIS_URL).type == "rasa_ext.lock_store.AtomicRedisLockStore"
