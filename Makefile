@@ -3,7 +3,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 HELPLINE := $(VENV)/bin/helpline
 
-.PHONY: install run test train doctor bench bench-quick clean
+.PHONY: install run run-scaled test train doctor bench bench-quick scale-test clean
 
 install: $(STAMP)
 
@@ -12,6 +12,10 @@ $(STAMP): requirements.lock pyproject.toml scripts/install.sh
 
 run: install
 	@$(HELPLINE) run
+
+# Several Rasa servers behind nginx (SERVERS=2 by default); needs PostgreSQL and Redis settings (README, Scaling out).
+run-scaled: install
+	@$(HELPLINE) run --servers $(or $(SERVERS),2)
 
 test: install
 	@$(HELPLINE) test

@@ -42,32 +42,45 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(_: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
+    servers = max(1, int(getattr(args, "servers", 1) or 1))
     try:
         settings = _prepare(generate_secrets=True)
-    except SettingsError as exc:
+        if servers > 1:
+            from bot.scaled import check
+
+            check(settings, servers)
+    except (SettingsError, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 2
     env = child_environment(settings)
     model = train_model(settings.root, env=env)
     (settings.root / "var").mkdir(exist_ok=True)
     cmd_migrate(argparse.Namespace())  # once, before any server opens the database
-    children = [
-        Child("action server", [sys.executable, "-m", "actions.server"]),
-        Child("notification dispatcher", [sys.executable, "-m", "bot.notify.dispatcher"]),
-        Child("Rasa server", [sys.executable, "-m", "rasa_ext.serve", str(model)]),
-    ]
     base = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
+    if servers > 1:
+        from bot.scaled import children, server_ports
+
+        started = children(settings, model, servers, settings.root / "var")
+        what = (f"  nginx on {base} -> {servers} Rasa servers on ports {', '.join(map(str, server_ports(settings, servers)))}\n"
+                f"  one dispatcher per server (safe: leased outbox rows, one owner per timer)")
+    else:
+        started = [
+            Child("action server", [sys.executable, "-m", "actions.server"]),
+            Child("notification dispatcher", [sys.executable, "-m", "bot.notify.dispatcher"]),
+            Child("Rasa server", [sys.executable, "-m", "rasa_ext.serve", str(model)]),
+        ]
+        what = "  notification dispatcher: delivers case notifications to responders (responders.yml)"
     print(
         "helpline: starting (the Rasa server takes about a minute to load the model)\n"
         f"  Rasa server + channels: {base}  (REST: POST {base}/webhooks/rest/webhook?token=...)\n"
         f"  action + NLG server:    {settings.actions_url}  (local only)\n"
-        "  notification dispatcher: delivers case notifications to responders (responders.yml)\n"
+        f"{what}\n"
         f"  API token: HELPLINE_API_TOKEN in {'the environment' if settings.production else 'var/secrets.env or .env'}\n"
         "  Ctrl-C stops them all.",
         flush=True,
     )
-    return run_together(children, env=env, cwd=str(settings.root))
+    return run_together(started, env=env, cwd=str(settings.root))
 
 
 def cmd_test(_: argparse.Namespace) -> int:
@@ -110,6 +123,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = load_settings()
     model = train_model(settings.root, env=child_environment(settings))
     return run_bench(settings.root, model, quick=args.quick)
+
+
+def cmd_scale_test(args: argparse.Namespace) -> int:
+    from bot.bench.scale import run as run_scale
+
+    settings = load_settings()
+    model = train_model(settings.root, env=child_environment(settings))
+    return run_scale(settings.root, model, people=args.people)
 
 
 def cmd_triage_eval(_: argparse.Namespace) -> int:
@@ -232,7 +253,9 @@ def cmd_doctor(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="helpline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="train if needed and serve").set_defaults(func=cmd_run)
+    run_parser = sub.add_parser("run", help="train if needed and serve")
+    run_parser.add_argument("--servers", type=int, default=1, help="several Rasa servers behind nginx (needs PostgreSQL and Redis)")
+    run_parser.set_defaults(func=cmd_run)
     train = sub.add_parser("train", help="train the model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if the model is up to date")
     train.set_defaults(func=cmd_train)
@@ -240,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="measure understanding, safety, speed, memory and SMS cost (bench/report.md)")
     bench.add_argument("--quick", action="store_true", help="a small run of every section (smoke test, under 5 minutes)")
     bench.set_defaults(func=cmd_bench)
+    scale = sub.add_parser("scale-test", help="two Rasa servers behind nginx on PostgreSQL and Redis: order, exactly-once, throughput, a killed server")
+    scale.add_argument("--people", type=int, default=200)
+    scale.set_defaults(func=cmd_scale_test)
     sub.add_parser("triage-eval", help="recall of UNICEF, IOM and urgent routes on labelled conversations").set_defaults(func=cmd_triage_eval)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
     purge_parser = sub.add_parser("purge", help="delete message texts past the retention period (idempotent)")

@@ -22,6 +22,7 @@ class Child:
     name: str
     command: Sequence[str]
     process: subprocess.Popen | None = None
+    env: Mapping[str, str] | None = None  # added to the shared environment (one Rasa server's own port)
 
 
 def _stop(children: Sequence[Child]) -> None:
@@ -60,7 +61,7 @@ def run_together(children: Sequence[Child], env: Mapping[str, str], cwd: str) ->
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         for child in children:
-            child.process = subprocess.Popen(list(child.command), env=dict(env), cwd=cwd, start_new_session=True)
+            child.process = subprocess.Popen(list(child.command), env={**env, **(child.env or {})}, cwd=cwd, start_new_session=True)
         while not stop_requested:
             dead = [c for c in children if c.process and c.process.poll() is not None]
             if dead:

@@ -76,23 +76,24 @@ class RestInput(InputChannel):
             sender = sender.strip()
             logsafety.hide(raw or "", sender)  # the sender id too: after an erasure nothing of it may remain in a log
             services = self._services()
-            turn = Turn.start(services, self.name(), sender, raw or "")
-            verdict = await turn.rate_verdict()
-            if verdict is not Verdict.ALLOW:
-                answer = await refused_answer(turn, request.app, verdict)
-                return response.json([{"recipient_id": sender, "text": answer}] if answer else [])
-            collector = CollectingOutputChannel()
-            if not await to_responder(lambda: services.handoff, sender, turn.text):
-                message = UserMessage(turn.text, collector, sender, input_channel=self.name(), metadata=metadata)
-                try:
-                    await on_new_message(message)
-                except CancelledError:
-                    logger.error("REST message timed out before the bot answered.")
-                except Exception:
-                    logger.exception("REST message failed while the bot handled it.")
-                notices = await turn.finish(request.app, tip=False)
-                collector.messages.extend({"recipient_id": sender, "text": notice} for notice in notices)
-            waiting = await pending_for_rest(lambda: services.handoff, sender)
-            return response.json([{"recipient_id": sender, "text": t} for t in waiting] + collector.messages)
+            async with services.order.turn(sender):  # before any other work: the conversation's messages keep their order
+                turn = Turn.start(services, self.name(), sender, raw or "")
+                verdict = await turn.rate_verdict()
+                if verdict is not Verdict.ALLOW:
+                    answer = await refused_answer(turn, request.app, verdict)
+                    return response.json([{"recipient_id": sender, "text": answer}] if answer else [])
+                collector = CollectingOutputChannel()
+                if not await to_responder(lambda: services.handoff, sender, turn.text):
+                    message = UserMessage(turn.text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    try:
+                        await on_new_message(message)
+                    except CancelledError:
+                        logger.error("REST message timed out before the bot answered.")
+                    except Exception:
+                        logger.exception("REST message failed while the bot handled it.")
+                    notices = await turn.finish(request.app, tip=False)
+                    collector.messages.extend({"recipient_id": sender, "text": notice} for notice in notices)
+                waiting = await pending_for_rest(lambda: services.handoff, sender)
+                return response.json([{"recipient_id": sender, "text": t} for t in waiting] + collector.messages)
 
         return webhook

@@ -13,6 +13,7 @@ from bot.privacy.identity import pseudonym
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from channels.ordering import ConversationOrder
     from bot.cases.store import CaseStore
     from bot.privacy.chatlog import ChatLog
     from bot.privacy.erasure import Eraser
@@ -62,6 +63,12 @@ class ChannelServices:
         from bot.ratelimit import RateLimiter
 
         return RateLimiter(self.engine, self.settings.rate_limit_per_minute)
+
+    @cached_property
+    def order(self) -> "ConversationOrder":
+        from channels.ordering import ConversationOrder
+
+        return ConversationOrder(self.settings.lock_store_url)
 
     @cached_property
     def chat_log(self) -> "ChatLog":

@@ -175,6 +175,11 @@ class TelegramInput(InputChannel):
         services = self._services()
         conversation = services.conversation_id(self.name(), str(chat.id))
         logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
+        async with services.order.turn(conversation):  # taken before any other work: the chat's messages keep their order
+            await self._in_turn(services, bot, update, message, query, chat, conversation, text, on_new_message, app)
+
+    async def _in_turn(self, services: ChannelServices, bot: Any, update: Any, message: Any, query: Any, chat: Any,
+                       conversation: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> None:
         first = await asyncio.to_thread(services.inbound.first_time, self.name(), str(update.update_id), conversation)
         if not first:
             return

@@ -127,37 +127,45 @@ class TwilioSmsInput(InputChannel):
         services = self._services()
         conversation = services.conversation_id(self.name(), sender)
         logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
-        new_conversation = False
-        try:
-            first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation)
-            if not first:
-                return twiml([])  # a retry: answered already
-            new_conversation = await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
-        except Exception:
-            logger.exception("Could not record an inbound SMS; answering without de-duplication")
-        turn = Turn.start(services, self.name(), conversation, fields.get("Body") or "")
-        turn.new_conversation = new_conversation
-        if turn.text.strip().lower() in CARRIER_KEYWORDS:
-            return twiml([])  # Twilio answers opt-out / opt-in / help itself
-        verdict = await turn.rate_verdict()
-        if verdict is not Verdict.ALLOW:
-            answer = await refused_answer(turn, app, verdict)
-            return twiml([answer] if answer else [])
-        await asyncio.to_thread(self._release_held_replies, services, conversation)
-        if await to_responder(lambda: services.handoff, conversation, turn.text):
-            return twiml([])
-        media = str(fields.get("NumMedia") or "0")
-        metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
-        collector = CollectingOutputChannel()
-        handling = asyncio.ensure_future(self._handle(on_new_message, turn, collector, metadata, app,
-                                                      lambda: services.keep_failed(self.name(), message_sid, turn.text)))
-        done, _ = await asyncio.wait({handling}, timeout=REPLY_IN_RESPONSE_SECONDS)
+        # the conversation's turn is taken now, before any other work, so its messages keep their order
+        work = asyncio.ensure_future(self._in_turn(services, conversation, fields, sender, message_sid, on_new_message, app))
+        done, _ = await asyncio.wait({work}, timeout=REPLY_IN_RESPONSE_SECONDS)
         if done:
-            return twiml(sms.compose([m.get("text", "") for m in collector.messages]))
-        task = asyncio.ensure_future(self._send_later(handling, collector, sender))
+            return twiml(work.result())
+        task = asyncio.ensure_future(self._send_later(work, sender))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return twiml([])
+
+    async def _in_turn(self, services: ChannelServices, conversation: str, fields: dict[str, Any], sender: str,
+                       message_sid: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> list[str]:
+        """Everything after the signature, in the conversation's turn; returns the SMS bodies to answer with."""
+        async with services.order.turn(conversation):
+            new_conversation = False
+            try:
+                first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation)
+                if not first:
+                    return []  # a retry: answered already
+                new_conversation = await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
+            except Exception:
+                logger.exception("Could not record an inbound SMS; answering without de-duplication")
+            turn = Turn.start(services, self.name(), conversation, fields.get("Body") or "")
+            turn.new_conversation = new_conversation
+            if turn.text.strip().lower() in CARRIER_KEYWORDS:
+                return []  # Twilio answers opt-out / opt-in / help itself
+            verdict = await turn.rate_verdict()
+            if verdict is not Verdict.ALLOW:
+                answer = await refused_answer(turn, app, verdict)
+                return [answer] if answer else []
+            await asyncio.to_thread(self._release_held_replies, services, conversation)
+            if await to_responder(lambda: services.handoff, conversation, turn.text):
+                return []
+            media = str(fields.get("NumMedia") or "0")
+            metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
+            collector = CollectingOutputChannel()
+            await self._handle(on_new_message, turn, collector, metadata, app,
+                               lambda: services.keep_failed(self.name(), message_sid, turn.text))
+            return sms.compose([m.get("text", "") for m in collector.messages])
 
     @staticmethod
     def _release_held_replies(services: ChannelServices, conversation: str) -> None:
@@ -183,9 +191,8 @@ class TwilioSmsInput(InputChannel):
         for notice in await turn.finish(app):
             collector.messages.append({"recipient_id": turn.conversation, "text": notice})
 
-    async def _send_later(self, handling: "asyncio.Future[None]", collector: CollectingOutputChannel, to: str) -> None:
-        await handling
-        for body in sms.compose([m.get("text", "") for m in collector.messages]):
+    async def _send_later(self, work: "asyncio.Future[list[str]]", to: str) -> None:
+        for body in await work:
             try:
                 await self.send_sms(to, body)
             except Exception:

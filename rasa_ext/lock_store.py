@@ -145,9 +145,18 @@ class AtomicRedisLockStore(LockStore):
         self.release(conversation_id, ticket_number)
 
 
-def lock_store_endpoint(url: str) -> Optional[EndpointConfig]:
-    """The endpoint for HELPLINE_LOCK_STORE_URL (None: Rasa's in-memory lock, right for one server)."""
+def lock_store_endpoint(url: str, kind: str = "atomic") -> Optional[EndpointConfig]:
+    """The endpoint for HELPLINE_LOCK_STORE_URL (None: Rasa's in-memory lock, right for one server).
+
+    kind "stock" gives Rasa Open Source's own RedisLockStore, only to compare the two (the scale test).
+    """
     if not url:
         return None
+    if kind == "stock":
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url)
+        return EndpointConfig(url=parsed.hostname or "localhost", type="redis", port=parsed.port or 6379,
+                              db=int((parsed.path or "/0").strip("/") or 0))
     return EndpointConfig(url=url, type=f"{__name__}.AtomicRedisLockStore")
 

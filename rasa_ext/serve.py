@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     if settings.lock_store_url:  # several Rasa servers: one atomic, first-come-first-served lock per conversation
         from rasa_ext.lock_store import lock_store_endpoint
 
-        endpoints.lock_store = lock_store_endpoint(settings.lock_store_url)
+        endpoints.lock_store = lock_store_endpoint(settings.lock_store_url, os.environ.get("HELPLINE_LOCK_STORE_KIND", "atomic"))
     rasa.core.run.serve_application(
         model_path=argv[0],
         credentials=str(credentials),

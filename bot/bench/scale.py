@@ -1,0 +1,300 @@
+"""`helpline scale-test`: several Rasa servers behind nginx on PostgreSQL and Redis, under load and faults.
+
+Everything runs on loopback in a private home, with private PostgreSQL
+schemas (database `test` on 127.0.0.1:5432) and a private Redis database:
+1. order and exactly-once: 200 people each send 5 SMS in a quick burst
+   (signed Twilio webhooks, 150 ms apart, not waiting for answers), some
+   webhooks sent twice; afterwards every tracker must hold each message
+   once, in the order sent. Run with our atomic lock and with Rasa's stock
+   Redis lock store, side by side.
+2. throughput: people who wait for each answer, through nginx, with one
+   server and with two.
+3. a server killed during the load: the other keeps answering; clients
+   retry failed webhooks with the same MessageSid; each message must end up
+   processed exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bot.bench.data import heldout
+from bot.bench.load import conversations
+from bot.bench.stack import BENCH_TOKEN, BENCH_TWILIO_TOKEN, free_port
+from bot.settings import PROJECT_ROOT, child_environment, load_settings
+
+POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379/14"
+PSEUDONYM_KEY = "scale-pseudonym-key-0123456789"
+
+
+def _log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Scaled:
+    model: Path
+    servers: int
+    lock_kind: str = "atomic"
+    home: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="helpline-scale-")))
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    schemas: list[str] = field(default_factory=list)
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _schema_url(self) -> str:
+        schema = f"scale_{uuid.uuid4().hex[:10]}"
+        with create_engine(POSTGRES, future=True).begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        self.schemas.append(schema)
+        return f"{POSTGRES}?options=-csearch_path%3D{schema}"
+
+    def start(self) -> None:
+        from cryptography.fernet import Fernet
+
+        from bot.scaled import children
+
+        # servers take the ports above the entry point: find a free run of them, apart from the action server's
+        actions_port = free_port()
+        self.port = free_port()
+        while actions_port in range(self.port, self.port + self.servers + 1) or any(
+                _in_use(self.port + i) for i in range(1, self.servers + 1)):
+            self.port = free_port()
+        self.database_url, self.tracker_url = self._schema_url(), self._schema_url()
+        values = {
+            "HELPLINE_API_TOKEN": BENCH_TOKEN, "HELPLINE_PSEUDONYM_KEY": PSEUDONYM_KEY,
+            "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "HELPLINE_DATABASE_URL": self.database_url, "HELPLINE_TRACKER_STORE_URL": self.tracker_url,
+            "HELPLINE_LOCK_STORE_URL": REDIS, "HELPLINE_LOCK_STORE_KIND": self.lock_kind,
+            "HELPLINE_RUNTIME_DIR": str(self.home), "HELPLINE_PORT": str(self.port),
+            "HELPLINE_ACTIONS_PORT": str(actions_port), "HELPLINE_LOG_LEVEL": "WARNING",
+            "HELPLINE_RESPONDERS": str(self.home / "responders.yml"),
+            "HELPLINE_PUBLIC_URL": f"http://127.0.0.1:{self.port}", "HELPLINE_RATE_LIMIT_PER_MINUTE": "0",
+            "TWILIO_ACCOUNT_SID": "ACscale", "TWILIO_AUTH_TOKEN": BENCH_TWILIO_TOKEN, "TWILIO_FROM_NUMBER": "+15005550006",
+        }
+        (self.home / "responders.yml").write_text("responders:\n  - {id: unicef-scale, organization: UNICEF, phone: '+15005550001'}\n")
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("HELPLINE_", "TELEGRAM_", "TWILIO_"))}
+        settings = load_settings(environ={**base, **values})
+        env = child_environment(settings, base={**base, **values})
+        from bot.db import engine_for
+
+        engine_for(self.database_url)  # migrate once before the servers start, as `helpline run` does
+        log = open(self.home / "servers.log", "ab")
+        for child in children(settings, self.model, self.servers, self.home):
+            self.processes[child.name] = subprocess.Popen(list(child.command), env={**env, **(child.env or {})}, cwd=str(PROJECT_ROOT),
+                                                          stdout=log, stderr=log, start_new_session=True)
+        deadline = time.time() + 300
+        ready: set[int] = set()
+        ports = [self.port + 1 + i for i in range(self.servers)]
+        while time.time() < deadline and len(ready) < len(ports):
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"the {name} exited (see {self.home / 'servers.log'})")
+            for port in ports:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                        ready.add(port)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.5)
+        if len(ready) < len(ports):
+            raise RuntimeError("the servers did not start within 300 s")
+        httpx.post(f"{self.base_url}/webhooks/rest/webhook?token={BENCH_TOKEN}", json={"sender": "warm", "message": "hello"}, timeout=60)
+
+    def kill(self, name: str) -> None:
+        process = self.processes[name]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        with create_engine(POSTGRES, future=True).begin() as connection:
+            for schema in self.schemas:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+
+    def tracker_texts(self) -> dict[str, list[str]]:
+        """User messages per conversation, in the order the tracker stored them."""
+        engine = create_engine(self.tracker_url, future=True)
+        found: dict[str, list[str]] = {}
+        with engine.connect() as connection:
+            for sender, data in connection.execute(text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id")):
+                found.setdefault(sender, []).append(json.loads(data).get("text") or "")
+        engine.dispose()
+        return found
+
+
+def _in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _phone(index: int, run: str) -> str:
+    return f"+1555{abs(hash((run, index))) % 10_000_000:07d}"
+
+
+def _conversation_id(phone: str) -> str:
+    from bot.privacy.identity import pseudonym
+
+    return pseudonym("twilio_sms", phone, PSEUDONYM_KEY)
+
+
+async def _sms(client: httpx.AsyncClient, base_url: str, phone: str, sid: str, body: str) -> int:
+    from twilio.request_validator import RequestValidator
+
+    fields = {"MessageSid": sid, "AccountSid": "ACscale", "From": phone, "To": "+15005550006", "Body": body, "NumMedia": "0"}
+    signature = RequestValidator(BENCH_TWILIO_TOKEN).compute_signature(f"{base_url}/webhooks/twilio_sms/webhook", fields)
+    response = await client.post("/webhooks/twilio_sms/webhook", content=urlencode(fields).encode(),
+                                 headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    return response.status_code
+
+
+async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrency: int, spacing: float,
+                 duplicates_every: int = 10, during: Optional[Any] = None) -> dict[str, Any]:
+    """Each person sends their messages `spacing` s apart without waiting; failed webhooks are retried like Twilio would."""
+    run = uuid.uuid4().hex[:6]
+    sent: dict[str, list[str]] = {}
+    failures = 0
+    retries = 0
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def deliver(client: httpx.AsyncClient, phone: str, sid: str, body: str) -> None:
+        nonlocal failures, retries
+        for attempt in range(6):
+            try:
+                status = await _sms(client, stack.base_url, phone, sid, body)
+                if status == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            retries += 1
+            await asyncio.sleep(1.0 + attempt)  # the same MessageSid again, as a retrying client does
+        failures += 1
+
+    async def person(client: httpx.AsyncClient, index: int, messages: list[str]) -> None:
+        async with semaphore:
+            phone = _phone(index, run)
+            texts = [f"{m} ({i + 1})" for i, m in enumerate(messages)]  # the same words twice must stay two messages
+            sent[_conversation_id(phone)] = texts
+            tasks = []
+            for turn, body in enumerate(texts):
+                sid = f"SM{run}{index:05d}{turn:02d}".ljust(34, "0")
+                tasks.append(asyncio.ensure_future(deliver(client, phone, sid, body)))
+                if duplicates_every and (index * 5 + turn) % duplicates_every == 0:
+                    tasks.append(asyncio.ensure_future(deliver(client, phone, sid, body)))  # a webhook sent twice
+                await asyncio.sleep(spacing)
+            await asyncio.gather(*tasks)
+
+    started = time.perf_counter()
+    limits = httpx.Limits(max_connections=concurrency * 6 + 10)
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=90, limits=limits) as client:
+        work = asyncio.gather(*(person(client, i, m) for i, (_, m) in enumerate(scripts)))
+        if during is not None:
+            await asyncio.gather(work, during())
+        else:
+            await work
+    seconds = time.perf_counter() - started
+    stored = stack.tracker_texts()
+    lost = duplicated = out_of_order = 0
+    examples: list[dict[str, Any]] = []
+    for conversation, texts in sent.items():
+        got = stored.get(conversation, [])
+        lost += sum(1 for t in texts if t not in got)
+        duplicated += sum(max(0, got.count(t) - 1) for t in texts)
+        kept = [t for t in got if t in texts]
+        deduplicated = list(dict.fromkeys(kept))
+        if deduplicated != [t for t in texts if t in deduplicated]:
+            out_of_order += 1
+            examples.append({"sent": texts, "stored": got})
+    return {"people": len(sent), "messages": sum(len(t) for t in sent.values()), "seconds": round(seconds, 1),
+            "lost": lost, "processed_twice": duplicated, "conversations_out_of_order": out_of_order,
+            "webhook_failures_after_retries": failures, "client_retries": retries, "examples": examples[:2]}
+
+
+async def waiting_people(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrency: int) -> dict[str, Any]:
+    from bot.bench.load import rest_sender, run_load
+
+    result = await run_load(stack.base_url, rest_sender(BENCH_TOKEN), scripts, concurrency, 180.0)
+    return result.summary()
+
+
+def run(root: Path, model: Path, people: int = 200) -> int:
+    rows = heldout(root)
+    languages = ["en", "fr", "es", "pt", "ar", "ru", "uk", "ne", "ur", "fa", "bn"]
+    scripts = conversations(rows, languages, people, seed=11)
+    report: dict[str, Any] = {"people": people, "messages_each": 5}
+
+    for kind in ("atomic", "stock"):
+        _log(f"two servers behind nginx, {kind} Redis lock: {people} people x 5 SMS in bursts")
+        stack = Scaled(model, 2, kind)
+        try:
+            stack.start()
+            report[f"bursts_{kind}_lock"] = asyncio.run(bursts(stack, scripts, 40, 0.15))
+            _log(f"  {report[f'bursts_{kind}_lock']}")
+        finally:
+            stack.stop()
+
+    for servers in (1, 2):
+        _log(f"throughput through nginx with {servers} server(s): {people} people waiting for each answer, 20 at a time")
+        stack = Scaled(model, servers)
+        try:
+            stack.start()
+            asyncio.run(waiting_people(stack, scripts[:10], 5))  # warm-up
+            report[f"throughput_{servers}_servers"] = asyncio.run(waiting_people(stack, scripts, 20))
+            _log(f"  {report[f'throughput_{servers}_servers']}")
+        finally:
+            stack.stop()
+    one = report["throughput_1_servers"]["messages_per_second"]
+    two = report["throughput_2_servers"]["messages_per_second"]
+    report["throughput_ratio_2_to_1"] = round(two / one, 2) if one else None
+
+    _log("a server killed during the load (SIGKILL after 5 s); clients retry with the same MessageSid")
+    stack = Scaled(model, 2)
+    try:
+        stack.start()
+
+        async def kill_one() -> None:
+            await asyncio.sleep(5)
+            await asyncio.to_thread(stack.kill, "Rasa server 1")
+            _log("  Rasa server 1 killed")
+
+        report["server_killed"] = asyncio.run(bursts(stack, scripts, 40, 0.15, during=kill_one))
+        _log(f"  {report['server_killed']}")
+    finally:
+        stack.stop()
+
+    out = root / "bench"
+    out.mkdir(exist_ok=True)
+    (out / "scale.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return 0
