@@ -21,7 +21,8 @@ from bot.settings import PROJECT_ROOT
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 # Databases made before migrations existed (create_all): the newest revision whose tables they already have.
-PRE_MIGRATION_MARKERS = (("0002", "erasure_requests"), ("0001", "cases"))
+# (revision, table, column that revision added or None), newest first.
+PRE_MIGRATION_MARKERS = (("0003", "inbound_messages", "handled_at"), ("0002", "erasure_requests", None), ("0001", "cases", None))
 _ADVISORY_KEY = 727_417_001  # any constant shared by every helpline process
 
 
@@ -84,7 +85,12 @@ def ensure_schema(engine: Engine) -> None:
             if MigrationContext.configure(connection).get_current_revision() == head:
                 return
         else:
-            found = next((revision for revision, table in PRE_MIGRATION_MARKERS if table in tables), None)
+            inspector = inspect(connection)
+
+            def has(table: str, column: str | None) -> bool:
+                return table in tables and (column is None or column in {c["name"] for c in inspector.get_columns(table)})
+
+            found = next((revision for revision, table, column in PRE_MIGRATION_MARKERS if has(table, column)), None)
             if found:  # made by create_all before migrations: record what it already has
                 command.stamp(config, found)
         command.upgrade(config, "head")

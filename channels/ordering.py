@@ -20,7 +20,8 @@ from typing import AsyncIterator, Optional
 
 logger = logging.getLogger(__name__)
 
-TICKET_LIFETIME_SECONDS = 90.0
+# A turn whose server died frees the conversation after this long (a normal turn takes well under a second).
+TICKET_LIFETIME_SECONDS = 30.0
 
 
 class ConversationOrder:

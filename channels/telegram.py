@@ -176,13 +176,16 @@ class TelegramInput(InputChannel):
         conversation = services.conversation_id(self.name(), str(chat.id))
         logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
         async with services.order.turn(conversation):  # taken before any other work: the chat's messages keep their order
-            await self._in_turn(services, bot, update, message, query, chat, conversation, text, on_new_message, app)
+            first = await asyncio.to_thread(services.inbound.first_time, self.name(), str(update.update_id), conversation)
+            if not first:
+                return
+            try:
+                await self._in_turn(services, bot, update, message, query, chat, conversation, text, on_new_message, app)
+            finally:  # not reached if this process dies: Telegram's retry of the update is then handled, not skipped
+                await asyncio.to_thread(services.inbound.handled, self.name(), str(update.update_id))
 
     async def _in_turn(self, services: ChannelServices, bot: Any, update: Any, message: Any, query: Any, chat: Any,
                        conversation: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> None:
-        first = await asyncio.to_thread(services.inbound.first_time, self.name(), str(update.update_id), conversation)
-        if not first:
-            return
         responder_answer = await asyncio.to_thread(self._responder_command, services, str(chat.id), text, message)
         if responder_answer is not None:
             await TelegramOutput(bot, chat.id).send_text_message("", responder_answer)

@@ -16,6 +16,7 @@ nothing and a crash never makes Twilio re-send a message we handled:
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from urllib.parse import parse_qsl
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
 # Twilio waits 15 s; answer in TwiML if the bot is done within this, else send later.
 REPLY_IN_RESPONSE_SECONDS = 10.0
+# A recorded SMS not handled after this long lost its server; the sweep (every SWEEP_SECONDS) answers it.
+UNHANDLED_AFTER_SECONDS = 60.0
+SWEEP_SECONDS = 15.0
 # Opt-out and opt-in keywords: Twilio and the carriers answer them and block
 # our replies after an opt-out, so the bot stays out. HELP is answered by
 # Twilio too, but a person writing "help" may be in danger: the bot also
@@ -51,6 +55,13 @@ def twiml(bodies: list[str]) -> HTTPResponse:
     for body in bodies:
         reply.message(body)
     return response.text(str(reply), content_type="application/xml")
+
+
+def _mark_handled(services: ChannelServices, channel: str, external_id: str, failed: bool = False) -> None:
+    try:
+        services.inbound.handled(channel, external_id, failed=failed)
+    except Exception:
+        logger.exception("Could not mark an inbound message handled")
 
 
 def form_fields(raw: bytes) -> dict[str, Any]:
@@ -107,6 +118,11 @@ class TwilioSmsInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.listener("after_server_start")
+        async def start_sweeper(app: Any, _loop: Any) -> None:
+            task = asyncio.ensure_future(self._sweep_forever(on_new_message, app))
+            self._background.add(task)
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             return await self.handle(request.body or b"", request.headers.get("X-Twilio-Signature", ""), on_new_message, request.app)
@@ -143,29 +159,67 @@ class TwilioSmsInput(InputChannel):
         async with services.order.turn(conversation):
             new_conversation = False
             try:
-                first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation)
+                kept = services.contacts.fernet.encrypt(str(fields.get("Body") or "").encode())
+                first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation, kept)
                 if not first:
                     return []  # a retry: answered already
                 new_conversation = await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
             except Exception:
                 logger.exception("Could not record an inbound SMS; answering without de-duplication")
-            turn = Turn.start(services, self.name(), conversation, fields.get("Body") or "")
-            turn.new_conversation = new_conversation
-            if turn.text.strip().lower() in CARRIER_KEYWORDS:
-                return []  # Twilio answers opt-out / opt-in / help itself
-            verdict = await turn.rate_verdict()
-            if verdict is not Verdict.ALLOW:
-                answer = await refused_answer(turn, app, verdict)
-                return [answer] if answer else []
-            await asyncio.to_thread(self._release_held_replies, services, conversation)
-            if await to_responder(lambda: services.handoff, conversation, turn.text):
-                return []
-            media = str(fields.get("NumMedia") or "0")
-            metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
-            collector = CollectingOutputChannel()
-            await self._handle(on_new_message, turn, collector, metadata, app,
-                               lambda: services.keep_failed(self.name(), message_sid, turn.text))
-            return sms.compose([m.get("text", "") for m in collector.messages])
+            failed: list[bool] = []
+            try:
+                return await self._answer(services, conversation, fields, sender, message_sid, new_conversation, on_new_message, app, failed)
+            finally:  # not reached if this process dies: a retry, or the sweeper, handles the message then
+                await asyncio.to_thread(_mark_handled, services, self.name(), message_sid, bool(failed))
+
+    async def _answer(self, services: ChannelServices, conversation: str, fields: dict[str, Any], sender: str, message_sid: str,
+                      new_conversation: bool, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any,
+                      failed: list[bool]) -> list[str]:
+        turn = Turn.start(services, self.name(), conversation, fields.get("Body") or "")
+        turn.new_conversation = new_conversation
+        if turn.text.strip().lower() in CARRIER_KEYWORDS:
+            return []  # Twilio answers opt-out / opt-in / help itself
+        verdict = await turn.rate_verdict()
+        if verdict is not Verdict.ALLOW:
+            answer = await refused_answer(turn, app, verdict)
+            return [answer] if answer else []
+        await asyncio.to_thread(self._release_held_replies, services, conversation)
+        if await to_responder(lambda: services.handoff, conversation, turn.text):
+            return []
+        media = str(fields.get("NumMedia") or "0")
+        metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
+        collector = CollectingOutputChannel()
+        def keep() -> None:
+            failed.append(True)
+            services.keep_failed(self.name(), message_sid, turn.text)
+
+        await self._handle(on_new_message, turn, collector, metadata, app, keep)
+        return sms.compose([m.get("text", "") for m in collector.messages])
+
+    async def _sweep_forever(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> None:
+        """Answer messages whose server died after Twilio got its (empty) answer: nobody would retry them."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await self.sweep_once(on_new_message, app)
+            except Exception:
+                logger.exception("The unhandled-SMS sweep failed; trying again later")
+
+    async def sweep_once(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any = None) -> int:
+        services = self._services()
+        claimed = await asyncio.to_thread(services.inbound.claim_stale, self.name(), dt.timedelta(seconds=UNHANDLED_AFTER_SECONDS))
+        for message_sid, conversation, token in claimed:
+            contact = await asyncio.to_thread(services.contacts.address, conversation)
+            if contact is None:  # erased meanwhile
+                await asyncio.to_thread(_mark_handled, services, self.name(), message_sid)
+                continue
+            sender = contact[1]
+            text = services.contacts.fernet.decrypt(token).decode()
+            fields = {"From": sender, "Body": text, "MessageSid": message_sid, "NumMedia": "0"}
+            logger.warning("Handling an SMS its server never finished (the server stopped?)")
+            for body in await self._in_turn(services, conversation, fields, sender, message_sid, on_new_message, app):
+                await self.send_sms(sender, body)
+        return len(claimed)
 
     @staticmethod
     def _release_held_replies(services: ChannelServices, conversation: str) -> None:

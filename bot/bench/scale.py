@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 
 from bot.bench.data import heldout
 from bot.bench.load import conversations
-from bot.bench.stack import BENCH_TOKEN, BENCH_TWILIO_TOKEN, free_port
+from bot.bench.stack import BENCH_TOKEN, BENCH_TWILIO_TOKEN
 from bot.settings import PROJECT_ROOT, child_environment, load_settings
 
 POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -73,12 +73,9 @@ class Scaled:
 
         from bot.scaled import children
 
-        # servers take the ports above the entry point: find a free run of them, apart from the action server's
-        actions_port = free_port()
-        self.port = free_port()
-        while actions_port in range(self.port, self.port + self.servers + 1) or any(
-                _in_use(self.port + i) for i in range(1, self.servers + 1)):
-            self.port = free_port()
+        # entry point, servers above it and the action server: a free run below the ephemeral port range
+        self.port = _free_run(self.servers + 2)
+        actions_port = self.port + self.servers + 1
         self.database_url, self.tracker_url = self._schema_url(), self._schema_url()
         values = {
             "HELPLINE_API_TOKEN": BENCH_TOKEN, "HELPLINE_PSEUDONYM_KEY": PSEUDONYM_KEY,
@@ -141,6 +138,21 @@ class Scaled:
             for schema in self.schemas:
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
+    def wait_until_handled(self, timeout: float = 180.0) -> Optional[float]:
+        """Seconds until no recorded SMS is left unhandled (the sweep answers those a dead server left)."""
+        engine = create_engine(self.database_url, future=True)
+        started = time.perf_counter()
+        try:
+            while time.perf_counter() - started < timeout:
+                with engine.connect() as connection:
+                    left = connection.execute(text("SELECT COUNT(*) FROM inbound_messages WHERE handled_at IS NULL")).scalar()
+                if not left:
+                    return round(time.perf_counter() - started, 1)
+                time.sleep(1)
+            return None
+        finally:
+            engine.dispose()
+
     def tracker_texts(self) -> dict[str, list[str]]:
         """User messages per conversation, in the order the tracker stored them."""
         engine = create_engine(self.tracker_url, future=True)
@@ -152,11 +164,21 @@ class Scaled:
         return found
 
 
-def _in_use(port: int) -> bool:
+def _free_run(count: int) -> int:
+    """The first of `count` consecutive ports that can all be bound now (outside Linux's ephemeral range)."""
+    import random
     import socket
 
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+    for _ in range(200):
+        base = random.randrange(20_000, 30_000)
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free run of local ports")
 
 
 def _phone(index: int, run: str) -> str:
@@ -224,6 +246,7 @@ async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrenc
         else:
             await work
     seconds = time.perf_counter() - started
+    settled = await asyncio.to_thread(stack.wait_until_handled)
     stored = stack.tracker_texts()
     lost = duplicated = out_of_order = 0
     examples: list[dict[str, Any]] = []
@@ -238,7 +261,8 @@ async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrenc
             examples.append({"sent": texts, "stored": got})
     return {"people": len(sent), "messages": sum(len(t) for t in sent.values()), "seconds": round(seconds, 1),
             "lost": lost, "processed_twice": duplicated, "conversations_out_of_order": out_of_order,
-            "webhook_failures_after_retries": failures, "client_retries": retries, "examples": examples[:2]}
+            "webhook_failures_after_retries": failures, "client_retries": retries,
+            "seconds_until_all_handled": settled, "examples": examples[:2]}
 
 
 async def waiting_people(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrency: int) -> dict[str, Any]:

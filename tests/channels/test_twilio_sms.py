@@ -180,3 +180,38 @@ def test_any_body_never_breaks_the_webhook(world, body, signed_ok):
     raw = raw if signed_ok else body
     result = asyncio.run(channel.handle(raw, headers["X-Twilio-Signature"], bot))
     assert result.status in (200, 403)
+
+
+async def test_an_sms_whose_server_died_after_answering_twilio_is_answered_by_the_sweep(world):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from bot.inbound import InboundMessage
+
+    app, services, seen, late = world
+    sender = "+9779812345678"
+    conversation = services.conversation_id("twilio_sms", sender)
+    services.contacts.remember(conversation, "twilio_sms", sender)
+    kept = services.contacts.fernet.encrypt(b"my boss took my passport")
+    assert services.inbound.first_time("twilio_sms", "SMdied", conversation, kept)  # then that server died
+    channel = TwilioSmsInput("AC123", AUTH_TOKEN, "+15005550006", PUBLIC_URL, services=lambda: services,
+                             sender=lambda to, body: _record(late, to, body))
+
+    async def bot(message):
+        seen.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "answer after all")
+
+    assert await channel.sweep_once(bot) == 0  # too recent: its server may still be working on it
+    with services.inbound.Session() as session:
+        session.execute(update(InboundMessage).values(received_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)))
+        session.commit()
+    assert await channel.sweep_once(bot) == 1
+    assert [m.text for m in seen] == ["my boss took my passport"]
+    assert late == [(sender, "answer after all")]
+    assert await channel.sweep_once(bot) == 0  # handled: never twice
+    assert services.inbound.failed_count() == 0
+
+
+async def _record(late, to, body):
+    late.append((to, body))
