@@ -8,7 +8,8 @@ once per response, so most of a message's latency. The schemas never change,
 so the validator is built once per schema and reused; an invalid response
 still raises the same `ValidationError` (the best match, as before).
 
-2. A connection pool for an SQLite tracker store. SQLAlchemy 1.4 gives file
+2. A connection pool for an SQLite tracker store, and pre-ping for a
+PostgreSQL one (so a database restart costs no failed message afterwards). SQLAlchemy 1.4 gives file
 SQLite databases no pool, so Rasa opened a new connection for every read and
 write of a tracker. PostgreSQL, the production store, is pooled already.
 """
@@ -65,6 +66,8 @@ def _pool_sqlite_tracker_store() -> None:
         if str(url).startswith("sqlite") and ":memory:" not in str(url):
             kwargs.update({"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10,
                            "connect_args": {"check_same_thread": False}})
+        elif not str(url).startswith("sqlite"):
+            kwargs["pool_pre_ping"] = True  # after a database restart, stale pooled connections are replaced, not used
         return kwargs
 
     tracker_store.create_engine_kwargs = create_engine_kwargs

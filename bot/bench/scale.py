@@ -272,6 +272,37 @@ async def waiting_people(stack: Scaled, scripts: list[tuple[str, list[str]]], co
     return result.summary()
 
 
+async def child_report_twice(stack: Scaled) -> dict[str, Any]:
+    """A child's report sent twice with the same MessageSid (and once more as a new message), through nginx."""
+    phone = _phone(999_999, uuid.uuid4().hex[:6])
+    body = "I am 13 and the man where I work beats me and locks me in at night"
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=90) as client:
+        statuses = await asyncio.gather(*(_sms(client, stack.base_url, phone, "SMchild".ljust(34, "0"), body) for _ in range(2)))
+        statuses.append(await _sms(client, stack.base_url, phone, "SMchild2".ljust(34, "0"), body))
+    await asyncio.to_thread(stack.wait_until_handled)
+    engine = create_engine(stack.database_url, future=True)
+    conversation = _conversation_id(phone)
+    with engine.connect() as connection:
+        cases = connection.execute(text("SELECT organization, id FROM cases WHERE conversation_id = :c"), {"c": conversation}).all()
+        notifications = connection.execute(text("SELECT COUNT(*) FROM outbox WHERE kind = 'new_case' AND case_id IN "
+                                                "(SELECT id FROM cases WHERE conversation_id = :c)"), {"c": conversation}).scalar()
+    engine.dispose()
+    return {"http": statuses, "cases": [c[0] for c in cases], "new_case_notifications": int(notifications or 0)}
+
+
+def restart_postgres() -> Optional[str]:
+    """Restart the local PostgreSQL cluster (Debian's pg_ctlcluster); None when this machine cannot."""
+    import shutil
+
+    if os.geteuid() != 0 or not shutil.which("pg_ctlcluster"):
+        return "skipped: needs root and pg_ctlcluster"
+    clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout.split()
+    if len(clusters) < 2:
+        return "skipped: no cluster found"
+    subprocess.run(["pg_ctlcluster", clusters[0], clusters[1], "restart"], check=True, timeout=120)
+    return None
+
+
 def run(root: Path, model: Path, people: int = 200) -> int:
     rows = heldout(root)
     languages = ["en", "fr", "es", "pt", "ar", "ru", "uk", "ne", "ur", "fa", "bn"]
@@ -285,6 +316,9 @@ def run(root: Path, model: Path, people: int = 200) -> int:
             stack.start()
             report[f"bursts_{kind}_lock"] = asyncio.run(bursts(stack, scripts, 40, 0.15))
             _log(f"  {report[f'bursts_{kind}_lock']}")
+            if kind == "atomic":
+                report["child_report_through_nginx"] = asyncio.run(child_report_twice(stack))
+                _log(f"  child report: {report['child_report_through_nginx']}")
         finally:
             stack.stop()
 
@@ -314,6 +348,26 @@ def run(root: Path, model: Path, people: int = 200) -> int:
 
         report["server_killed"] = asyncio.run(bursts(stack, scripts, 40, 0.15, during=kill_one))
         _log(f"  {report['server_killed']}")
+    finally:
+        stack.stop()
+
+    _log("PostgreSQL restarted 5 s into the bursts (2 servers)")
+    stack = Scaled(model, 2)
+    try:
+        stack.start()
+        skipped: list[str] = []
+
+        async def restart() -> None:
+            await asyncio.sleep(5)
+            why = await asyncio.to_thread(restart_postgres)
+            if why:
+                skipped.append(why)
+            _log(f"  PostgreSQL {'restart ' + why if why else 'restarted'}")
+
+        result = asyncio.run(bursts(stack, scripts[:100], 40, 0.15, during=restart))
+        result["after_restart_child_report"] = asyncio.run(child_report_twice(stack))
+        report["postgres_restarted"] = {"skipped": skipped[0]} if skipped else result
+        _log(f"  {report['postgres_restarted']}")
     finally:
         stack.stop()
 
