@@ -27,3 +27,23 @@ def test_valid_responses_pass_and_invalid_ones_raise_the_same_error():
     finally:
         jsonschema.validate = original
         speedups._installed = False
+
+
+async def test_a_failed_tracker_save_is_an_error_not_a_silent_fallback_to_memory():
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    class Down(InMemoryTrackerStore):
+        async def save(self, tracker):
+            raise ConnectionError("database down")
+
+    original_save = FailSafeTrackerStore.save
+    speedups._no_silent_tracker_loss()
+    try:
+        store = FailSafeTrackerStore(Down(Domain.empty()))
+        with pytest.raises(ConnectionError):
+            await store.save(DialogueStateTracker("someone", []))
+        assert await store.fallback_tracker_store.retrieve("someone") is None  # nothing kept only in this process
+    finally:
+        FailSafeTrackerStore.save = original_save
