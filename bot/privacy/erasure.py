@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, Integer, String, delete, or_, select, text
+from sqlalchemy import Column, DateTime, Integer, String, delete, or_, select
 from sqlalchemy.engine import Engine
 
 from bot.cases.models import Base, Case, CaseEvent, OutboxMessage, UserMessage, as_utc, utcnow
@@ -189,11 +189,9 @@ class Eraser:
         """Rasa's events of the conversation up to `until`."""
         if self.tracker_engine is None:
             return 0
-        with self.tracker_engine.begin() as connection:
-            if not self.tracker_engine.dialect.has_table(connection, "events"):
-                return 0
-            count = connection.execute(text("DELETE FROM events WHERE sender_id = :s AND timestamp <= :t"),
-                                       {"s": conversation_id, "t": until.timestamp()}).rowcount or 0
+        from bot.privacy.retention import delete_tracker_events
+
+        count = delete_tracker_events(self.tracker_engine, [conversation_id], until.timestamp())
         checkpoint_sqlite(self.tracker_engine)
         return count
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Optional
 
 from sqlalchemy import Column, DateTime, String, delete, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -72,9 +72,7 @@ def purge(engine: Engine, tracker_engine: Engine, retention: dt.timedelta, now: 
 
     stale = _stale_conversations(tracker_engine, cutoff.timestamp()) - protected
     if stale:
-        with tracker_engine.begin() as connection:
-            for sender in stale:
-                report.tracker_events += connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender}).rowcount or 0
+        report.tracker_events = delete_tracker_events(tracker_engine, stale)
         with Session() as session:
             report.contacts = session.execute(delete(Contact).where(Contact.pseudonym.in_(stale))).rowcount or 0
             session.commit()
@@ -82,6 +80,19 @@ def purge(engine: Engine, tracker_engine: Engine, retention: dt.timedelta, now: 
     checkpoint_sqlite(engine)
     checkpoint_sqlite(tracker_engine)
     return report
+
+
+def delete_tracker_events(tracker_engine: Engine, senders: Iterable[str], until: Optional[float] = None) -> int:
+    """Delete these conversations' events from Rasa's SQL tracker store (only those up to `until`, a Unix
+    time, when given); the one place retention and erasure remove what people wrote."""
+    statement = "DELETE FROM events WHERE sender_id = :s" + (" AND timestamp <= :t" if until is not None else "")
+    deleted = 0
+    with tracker_engine.begin() as connection:
+        if not tracker_engine.dialect.has_table(connection, "events"):
+            return 0
+        for sender in senders:
+            deleted += connection.execute(text(statement), {"s": sender, "t": until}).rowcount or 0
+    return deleted
 
 
 def _stale_conversations(tracker_engine: Engine, cutoff_timestamp: float) -> set[str]:
