@@ -1,8 +1,11 @@
 """Several Rasa servers behind nginx: `helpline run --servers N` (`make run-scaled`).
 
 nginx (Debian's package) listens on HELPLINE_PORT, the single entry point for
-every webhook and the REST channel, and spreads requests over N Rasa servers
-on the ports above it. One action + NLG server serves them all; each server
+every webhook and the REST channel, and spreads conversations over N Rasa
+servers on the ports above it: each conversation goes to one server (a hash
+of the sender, read from the request body), so a burst of one person's
+messages is read in the order it arrived even when a server is saturated.
+Only when that server is down do its conversations move to another. One action + NLG server serves them all; each server
 has its own notification dispatcher, which is safe: outbox rows are leased
 (SKIP LOCKED), timers and the daily purge have one owner. The servers share
 the tracker store and our database (PostgreSQL) and one atomic lock per
@@ -18,7 +21,7 @@ from pathlib import Path
 from bot.settings import Settings
 from bot.supervisor import Child
 
-NGINX_CONF = """# written by `helpline run --servers N`; do not edit (it is rewritten at every start)
+NGINX_CONF = r"""# written by `helpline run --servers N`; do not edit (it is rewritten at every start)
 worker_processes 1;
 pid {home}/nginx.pid;
 error_log stderr warn;
@@ -32,8 +35,31 @@ http {{
     uwsgi_temp_path {home}/uwsgi;
     scgi_temp_path {home}/scgi;
     client_max_body_size 1m;
+    # the body stays in memory (never a temp file), so the routing below can read the sender
+    client_body_buffer_size 1m;
+    # Which conversation a request belongs to, read from its body; a body without one goes anywhere.
+    # Only hashed for routing: never logged, never forwarded.
+    map $request_body $sms_conversation {{
+        '~(?:^|&)From=(?<from>[^&]+)' $from;
+        default $request_id;
+    }}
+    map $request_body $telegram_conversation {{
+        '~"chat"\s*:\s*\{{\s*"id"\s*:\s*(?<chat>-?\d+)' $chat;
+        default $request_id;
+    }}
+    map $request_body $rest_conversation {{
+        '~"sender"\s*:\s*"(?<sender>[^"]*)' $sender;
+        default $request_id;
+    }}
+    map $uri $conversation {{
+        ~^/webhooks/twilio_sms/ $sms_conversation;
+        ~^/webhooks/telegram/ $telegram_conversation;
+        ~^/webhooks/rest/ $rest_conversation;
+        default $request_id;
+    }}
     upstream rasa {{
-        least_conn;
+        # one server per conversation (ordering); consistent, so a server going away moves only its own
+        hash $conversation consistent;
 {servers}
         keepalive 32;
     }}
