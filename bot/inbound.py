@@ -5,12 +5,15 @@ retried webhook finds its id already recorded and is not processed again,
 once it was handled. Channels call `first_time` inside the conversation's
 turn (channels/ordering.py), so a recorded but unhandled webhook there means
 the server handling it died: the retry handles it (at least once, never
-lost; the turn keeps it from running twice).
+lost; the turn keeps it from running twice). Whether that server got as far
+as saving the turn is for the channel to check (the tracker holds the
+message's id then): processed once, answered again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Optional
 
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, String, UniqueConstraint, func, select, update
@@ -36,6 +39,12 @@ class InboundMessage(Base):
     handled_at = Column(DateTime(timezone=True))  # NULL while (or if never) handled
 
 
+class Arrival(enum.Enum):
+    NEW = "new"
+    DONE = "done"  # handled before: a retry or a duplicate, nothing to do
+    UNFINISHED = "unfinished"  # recorded, never marked handled: its server died (or is still on it, outside a turn)
+
+
 class InboundLog:
     def __init__(self, engine: Engine) -> None:
         self.Session = session_factory(engine)
@@ -52,24 +61,27 @@ class InboundLog:
             return int(session.execute(select(func.count()).select_from(InboundMessage).where(
                 InboundMessage.failed_text.isnot(None), InboundMessage.handled_at.isnot(None))).scalar() or 0)
 
-    def first_time(self, channel: str, external_id: str, conversation_id: str, encrypted_text: Optional[bytes] = None) -> bool:
-        """Record the webhook; False when it was handled before (a retry of a handled message, a duplicate).
+    def arrival(self, channel: str, external_id: str, conversation_id: str, encrypted_text: Optional[bytes] = None) -> "Arrival":
+        """Record the webhook and say what it is: new, a retry of a handled one, or one never finished.
 
-        True also for a webhook recorded but never handled: called within the conversation's turn, that
-        means whoever recorded it died before finishing.
+        Called within the conversation's turn, UNFINISHED means whoever recorded it died before finishing.
         """
         with self.Session() as session:
             session.add(InboundMessage(channel=channel, external_id=str(external_id), conversation_id=conversation_id,
                                        failed_text=encrypted_text))
             try:
                 session.commit()
-                return True
+                return Arrival.NEW
             except IntegrityError:
                 session.rollback()
             unhandled = session.execute(select(InboundMessage.id).where(
                 InboundMessage.channel == channel, InboundMessage.external_id == str(external_id),
                 InboundMessage.handled_at.is_(None))).first()
-            return unhandled is not None
+            return Arrival.UNFINISHED if unhandled is not None else Arrival.DONE
+
+    def first_time(self, channel: str, external_id: str, conversation_id: str, encrypted_text: Optional[bytes] = None) -> bool:
+        """Record the webhook; False when it was handled before (a retry of a handled message, a duplicate)."""
+        return self.arrival(channel, external_id, conversation_id, encrypted_text) is not Arrival.DONE
 
     def handled(self, channel: str, external_id: str, failed: bool = False) -> None:
         """Answered: the kept text goes, unless the bot failed on it (then it stays for a person)."""

@@ -24,10 +24,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import logsafety
+from bot.inbound import Arrival
 from bot.ratelimit import Verdict
 from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
-from channels.turn import Turn, refused_answer
+from channels.turn import Turn, answers_if_processed, message_id, refused_answer
 
 logger = logging.getLogger(__name__)
 
@@ -176,8 +177,10 @@ class TelegramInput(InputChannel):
         conversation = services.conversation_id(self.name(), str(chat.id))
         logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
         async with services.order.turn(conversation):  # taken before any other work: the chat's messages keep their order
-            first = await asyncio.to_thread(services.inbound.first_time, self.name(), str(update.update_id), conversation)
-            if not first:
+            arrival = await asyncio.to_thread(services.inbound.arrival, self.name(), str(update.update_id), conversation)
+            if arrival is Arrival.DONE:
+                return
+            if arrival is Arrival.UNFINISHED and await self._answered_before(services, bot, app, conversation, chat.id, update.update_id):
                 return
             try:
                 await self._in_turn(services, bot, update, message, query, chat, conversation, text, on_new_message, app)
@@ -211,6 +214,7 @@ class TelegramInput(InputChannel):
             return
         try:
             await on_new_message(UserMessage(turn.text, output, conversation, input_channel=self.name(),
+                                             message_id=message_id(self.name(), str(update.update_id)),
                                              metadata={"command": command} if command else {}))
         except Exception:
             logger.exception("The bot failed on a Telegram message; the message is kept and the person gets a safe answer")
@@ -222,6 +226,26 @@ class TelegramInput(InputChannel):
         await self._delete_chat_if_erasing(services, bot, conversation, chat.id)
         for notice in await turn.finish(app):
             await output.send_text_message("", notice)
+
+    async def _answered_before(self, services: ChannelServices, bot: Any, app: Any, conversation: str, chat_id: int,
+                               update_id: int) -> bool:
+        """A retried update whose server stopped after Rasa saved the turn: send the answers again, process nothing."""
+        try:
+            answers = await answers_if_processed(app, conversation, message_id(self.name(), str(update_id)))
+        except Exception:
+            logger.exception("Could not check whether a retried update was processed; processing it")
+            return False
+        if answers is None:
+            return False
+        logger.warning("A Telegram update processed by a server that stopped before finishing: answered again, not processed again")
+        output = TelegramOutput(bot, chat_id, on_sent=lambda sent_id: services.chat_log.record(conversation, sent_id))
+        try:
+            for answer in answers:
+                await output.send_text_message("", answer)
+        except Exception:
+            logger.exception("Could not send the answers to a retried update again")
+        await asyncio.to_thread(services.inbound.handled, self.name(), str(update_id))
+        return True
 
     @staticmethod
     async def _delete_chat_if_erasing(services: ChannelServices, bot: Any, conversation: str, chat_id: int) -> None:

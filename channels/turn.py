@@ -95,3 +95,32 @@ async def refused_answer(turn: Turn, app: Any, verdict: Verdict) -> Optional[str
     except Exception:
         logger.exception("Could not render the rate-limit answer")
         return None
+
+
+def message_id(channel: str, external_id: str) -> str:
+    """The id Rasa stores with the person's message (UserUttered.message_id): the webhook's own id."""
+    return f"{channel}:{external_id}"
+
+
+async def answers_if_processed(app: Any, conversation: str, user_message_id: str) -> Optional[list[str]]:
+    """A message whose server died after Rasa saved its turn must not be processed again (an escalation
+    twice, a question answered twice): None when the tracker does not hold it, else the bot's answers to it,
+    to be sent again (the dead server may not have sent them)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return None
+    tracker = await agent.tracker_store.retrieve(conversation)
+    if tracker is None:
+        return None
+    answers: Optional[list[str]] = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if answers is not None:
+                break
+            if event.message_id == user_message_id:
+                answers = []
+        elif answers is not None and isinstance(event, BotUttered) and event.text:
+            answers.append(event.text)
+    return answers

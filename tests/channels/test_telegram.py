@@ -65,6 +65,7 @@ async def world(tmp_path):
             async def post(update, secret=SECRET):
                 return await client.post("/webhooks/telegram/webhook", content=json.dumps(update),
                                          headers={"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"})
+            post.app = app  # type: ignore[attr-defined]
             yield post, standin, seen, services
 
 
@@ -89,6 +90,29 @@ async def test_a_duplicate_update_is_answered_once(world):
     responses = await asyncio.gather(*[post(text_update(4, "hi")) for _ in range(5)])
     assert all(r.status_code == 200 for r in responses)
     assert len(seen) == 1 and len(answers(standin)) == 1
+
+
+async def test_a_retried_update_whose_server_stopped_after_the_bot_saved_it_is_answered_not_processed_again(world):
+    from types import SimpleNamespace
+
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    post, standin, seen, services = world
+    conversation = services.conversation_id("telegram", "777")
+    store = InMemoryTrackerStore(Domain.empty())
+    tracker = await store.get_or_create_tracker(conversation)
+    tracker.update(UserUttered("I am 14 and they beat me", message_id="telegram:41"))
+    tracker.update(BotUttered("a person from UNICEF will contact you"))
+    await store.save(tracker)
+    post.app.ctx.agent = SimpleNamespace(tracker_store=store)
+    assert services.inbound.first_time("telegram", "41", conversation)  # recorded, then the server died
+    await post(text_update(41, "I am 14 and they beat me"))  # Telegram retries the update
+    await post(text_update(41, "I am 14 and they beat me"))
+    await post(text_update(42, "thank you"))
+    assert [m.text for m in seen] == ["thank you"] and seen[0].message_id == "telegram:42"
+    assert answers(standin) == ["a person from UNICEF will contact you", "echo thank you"]
 
 
 async def test_commands_buttons_and_plain_slashes(world):
