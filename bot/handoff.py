@@ -23,6 +23,9 @@ from bot.notify.messages import user_message_text
 
 logger = logging.getLogger(__name__)
 
+# A message being sent belongs to one dispatcher for this long; after it, another may send it (its sender died).
+DELIVERY_LEASE = dt.timedelta(seconds=60)
+
 
 class Handoff:
     def __init__(self, store: CaseStore) -> None:
@@ -66,18 +69,30 @@ class Handoff:
             self._queue_for_user(case, "utter_case_closed")
         return case
 
+    def queue_answers(self, conversation_id: str, channel: str, texts: list[str]) -> None:
+        """The bot's answers that could not go back in the webhook's response: delivered by a dispatcher,
+        retried until they are, whichever server is still running."""
+        if not texts:
+            return
+        with self.store.Session() as session:
+            session.add_all([UserMessage(conversation_id=conversation_id, channel=channel, text=text) for text in texts])
+            session.commit()
+
     def claim_for_delivery(self, channels: tuple[str, ...], now: "dt.datetime", limit: int = 20) -> list[UserMessage]:
-        """Pending messages for people on push channels (Telegram, SMS), each taken by one dispatcher only."""
-        from sqlalchemy import update
+        """Pending messages for people on push channels (Telegram, SMS), each taken by one dispatcher only,
+        for DELIVERY_LEASE: a dispatcher that dies while sending leaves the row to another one after that."""
+        from sqlalchemy import or_, update
 
         taken = []
+        due = (UserMessage.channel.in_(channels), UserMessage.next_attempt_at <= now,
+               or_(UserMessage.status == "pending", UserMessage.status == "sending"))
         with self.store.Session() as session:
-            rows = session.execute(select(UserMessage.id).where(
-                UserMessage.status == "pending", UserMessage.channel.in_(channels), UserMessage.next_attempt_at <= now,
-            ).order_by(UserMessage.id).limit(limit)).scalars().all()
-            for row_id in rows:
-                won = session.execute(update(UserMessage).where(UserMessage.id == row_id, UserMessage.status == "pending")
-                                      .values(status="sending", attempts=UserMessage.attempts + 1)).rowcount
+            rows = session.execute(select(UserMessage.id, UserMessage.next_attempt_at).where(*due)
+                                   .order_by(UserMessage.id).limit(limit)).all()
+            for row_id, due_at in rows:
+                won = session.execute(update(UserMessage).where(
+                    UserMessage.id == row_id, UserMessage.next_attempt_at == due_at, UserMessage.status.in_(("pending", "sending")))
+                    .values(status="sending", attempts=UserMessage.attempts + 1, next_attempt_at=now + DELIVERY_LEASE)).rowcount
                 if won:
                     taken.append(row_id)
             session.commit()

@@ -9,8 +9,9 @@ nothing and a crash never makes Twilio re-send a message we handled:
 3. turn the phone number into a pseudonym, keep the number only encrypted;
 4. leave STOP/START (opt-out / opt-in) to Twilio; HELP is read as plain text;
 5. if a responder holds the conversation, forward the message to them;
-6. otherwise ask the bot; answer in TwiML when ready in time, else send the
-   reply with the REST client when it is ready.
+6. otherwise ask the bot; answer in TwiML when ready in time, else queue the
+   answer for the dispatcher (sent with the REST client, retried until
+   delivered).
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import logsafety, sms
 from bot.country import from_phone_number
+from bot.inbound import Arrival
 from bot.ratelimit import Verdict
 from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
-from channels.turn import Turn, refused_answer
+from channels.turn import Turn, answers_if_processed, message_id, refused_answer
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +66,23 @@ def _mark_handled(services: ChannelServices, channel: str, external_id: str, fai
         logger.exception("Could not mark an inbound message handled")
 
 
-def form_fields(raw: bytes) -> dict[str, Any]:
-    """All POST fields, blank ones included; repeated fields as lists (as RequestValidator expects)."""
-    fields: dict[str, Any] = {}
-    for key, value in parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True):
-        if key in fields:
-            fields[key] = fields[key] + [value] if isinstance(fields[key], list) else [fields[key], value]
-        else:
-            fields[key] = value
-    return fields
+class FormFields(dict):
+    """POST fields: the first value of each as a dict, every value through `getall`, which twilio's
+    RequestValidator uses when present (a plain dict with a list value crashes it on repeated fields)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._all: dict[str, list[str]] = {}
+        for key, value in pairs:
+            self._all.setdefault(key, []).append(value)
+        super().__init__({key: values[0] for key, values in self._all.items()})
+
+    def getall(self, key: str) -> list[str]:
+        return list(self._all[key])
+
+
+def form_fields(raw: bytes) -> FormFields:
+    """All POST fields, blank ones included (Twilio signs them too), repeated ones kept."""
+    return FormFields(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
 class TwilioSmsInput(InputChannel):
@@ -91,25 +101,23 @@ class TwilioSmsInput(InputChannel):
         )
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, public_url: str,
-                 services: Optional[Callable[[], ChannelServices]] = None,
-                 sender: Optional[Callable[[str, str], Awaitable[None]]] = None) -> None:
+                 services: Optional[Callable[[], ChannelServices]] = None) -> None:
         if not auth_token or not public_url:
             raise ValueError("The Twilio channel needs TWILIO_AUTH_TOKEN and HELPLINE_PUBLIC_URL.")
         self.validator = RequestValidator(auth_token)
         self.url = public_url.rstrip("/") + WEBHOOK_PATH
         self.account_sid, self.auth_token, self.from_number = account_sid, auth_token, from_number
         self._services = services or default_services
-        self._sender = sender
         self._background: set[asyncio.Task] = set()
 
-    async def send_sms(self, to: str, body: str) -> None:
-        """Send with twilio's REST client (or the injected sender in tests)."""
-        if self._sender is not None:
-            await self._sender(to, body)
-            return
-        from bot.notify.senders import SmsSender
-
-        await SmsSender(self.account_sid, self.auth_token, self.from_number).send_text(to, body)
+    async def _queue(self, services: ChannelServices, conversation: str, bodies: list[str]) -> None:
+        """Answers that missed the webhook's response go through the outbox: a dispatcher sends them, retrying
+        until delivered, even if this server stops."""
+        try:
+            await asyncio.to_thread(services.handoff.queue_answers, conversation, self.name(), bodies)
+        except Exception:
+            logger.exception("Could not queue %s late SMS answer(s)", len(bodies))
+            raise
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("helpline_twilio_sms", __name__)
@@ -148,7 +156,7 @@ class TwilioSmsInput(InputChannel):
         done, _ = await asyncio.wait({work}, timeout=REPLY_IN_RESPONSE_SECONDS)
         if done:
             return twiml(work.result())
-        task = asyncio.ensure_future(self._send_later(work, sender))
+        task = asyncio.ensure_future(self._send_later(work, services, conversation))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return twiml([])
@@ -160,9 +168,15 @@ class TwilioSmsInput(InputChannel):
             new_conversation = False
             try:
                 kept = services.contacts.fernet.encrypt(str(fields.get("Body") or "").encode())
-                first = await asyncio.to_thread(services.inbound.first_time, self.name(), message_sid, conversation, kept)
-                if not first:
+                arrival = await asyncio.to_thread(services.inbound.arrival, self.name(), message_sid, conversation, kept)
+                if arrival is Arrival.DONE:
                     return []  # a retry: answered already
+                if arrival is Arrival.UNFINISHED:
+                    answers = await answers_if_processed(app, conversation, message_id(self.name(), message_sid))
+                    if answers is not None:
+                        logger.warning("An SMS processed by a server that stopped before finishing: answered again, not processed again")
+                        await asyncio.to_thread(_mark_handled, services, self.name(), message_sid)
+                        return sms.compose(answers)
                 new_conversation = await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
             except Exception:
                 logger.exception("Could not record an inbound SMS; answering without de-duplication")
@@ -193,7 +207,7 @@ class TwilioSmsInput(InputChannel):
             failed.append(True)
             services.keep_failed(self.name(), message_sid, turn.text)
 
-        await self._handle(on_new_message, turn, collector, metadata, app, keep)
+        await self._handle(on_new_message, turn, collector, metadata, app, keep, message_id(self.name(), message_sid))
         return sms.compose([m.get("text", "") for m in collector.messages])
 
     async def _sweep_forever(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> None:
@@ -209,16 +223,19 @@ class TwilioSmsInput(InputChannel):
         services = self._services()
         claimed = await asyncio.to_thread(services.inbound.claim_stale, self.name(), dt.timedelta(seconds=UNHANDLED_AFTER_SECONDS))
         for message_sid, conversation, token in claimed:
-            contact = await asyncio.to_thread(services.contacts.address, conversation)
-            if contact is None:  # erased meanwhile
-                await asyncio.to_thread(_mark_handled, services, self.name(), message_sid)
-                continue
-            sender = contact[1]
-            text = services.contacts.fernet.decrypt(token).decode()
-            fields = {"From": sender, "Body": text, "MessageSid": message_sid, "NumMedia": "0"}
-            logger.warning("Handling an SMS its server never finished (the server stopped?)")
-            for body in await self._in_turn(services, conversation, fields, sender, message_sid, on_new_message, app):
-                await self.send_sms(sender, body)
+            try:
+                contact = await asyncio.to_thread(services.contacts.address, conversation)
+                if contact is None:  # erased meanwhile
+                    await asyncio.to_thread(_mark_handled, services, self.name(), message_sid)
+                    continue
+                sender = contact[1]
+                text = services.contacts.fernet.decrypt(token).decode()
+                fields = {"From": sender, "Body": text, "MessageSid": message_sid, "NumMedia": "0"}
+                logger.warning("Handling an SMS its server never finished (the server stopped?)")
+                await self._queue(services, conversation, await self._in_turn(services, conversation, fields, sender, message_sid,
+                                                                              on_new_message, app))
+            except Exception:  # this one comes back after its claim; the others go on
+                logger.exception("Could not handle an unfinished SMS now; trying again later")
         return len(claimed)
 
     @staticmethod
@@ -231,9 +248,10 @@ class TwilioSmsInput(InputChannel):
 
     async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], turn: Turn,
                       collector: CollectingOutputChannel, metadata: dict[str, Any], app: Any,
-                      keep: Callable[[], None]) -> None:
+                      keep: Callable[[], None], user_message_id: str) -> None:
         try:
-            await on_new_message(UserMessage(turn.text, collector, turn.conversation, input_channel=self.name(), metadata=metadata))
+            await on_new_message(UserMessage(turn.text, collector, turn.conversation, input_channel=self.name(),
+                                             message_id=user_message_id, metadata=metadata))
         except Exception:
             logger.exception("The bot failed on an SMS; the message is kept and the person gets a safe answer")
             try:
@@ -245,9 +263,8 @@ class TwilioSmsInput(InputChannel):
         for notice in await turn.finish(app):
             collector.messages.append({"recipient_id": turn.conversation, "text": notice})
 
-    async def _send_later(self, work: "asyncio.Future[list[str]]", to: str) -> None:
-        for body in await work:
-            try:
-                await self.send_sms(to, body)
-            except Exception:
-                logger.exception("Could not send a late SMS reply")
+    async def _send_later(self, work: "asyncio.Future[list[str]]", services: ChannelServices, conversation: str) -> None:
+        try:
+            await self._queue(services, conversation, await work)
+        except Exception:
+            logger.exception("A late SMS answer was lost (the bot or the database failed)")

@@ -128,6 +128,29 @@ def test_a_row_leased_by_a_crashed_dispatcher_is_delivered_after_the_lease(store
     assert len(sender.sent) == 2
 
 
+def test_an_answer_for_a_person_taken_by_a_crashed_dispatcher_is_sent_after_the_lease(store):
+    """A responder's reply or a late bot answer must not stay 'sending' forever because a dispatcher died."""
+    from cryptography.fernet import Fernet
+
+    from bot.handoff import Handoff
+    from bot.privacy.contacts import ContactStore
+
+    contacts = ContactStore(store.engine, Fernet.generate_key().decode())
+    contacts.remember("sms-p", "twilio_sms", "+9779812345678")
+    handoff = Handoff(store)
+    handoff.queue_answers("sms-p", "twilio_sms", ["your answer"])
+    clock, sender = Clock(), FakeSender()
+    assert len(handoff.claim_for_delivery(("twilio_sms",), clock.now)) == 1  # taken, then that process dies
+    dispatcher = Dispatcher(store, sender, {}, clock=clock, worker="b", contacts=contacts)
+    assert asyncio.run(dispatcher.run_once()) == 0 and sender.sent == []  # still being sent by the other one
+    clock.now += dt.timedelta(seconds=61)
+    asyncio.run(dispatcher.run_once())
+    assert sender.sent == [("sms", "+9779812345678", "your answer")]
+    clock.now += dt.timedelta(seconds=61)
+    asyncio.run(dispatcher.run_once())
+    assert len(sender.sent) == 1  # delivered: never again
+
+
 def test_unclaimed_urgent_case_is_renotified_to_the_wider_group_after_five_minutes(store):
     clock, sender = Clock(), FakeSender()
     store.open_case("conv-3", "IOM", "urgent", "immediate_danger", country="UA", language="uk")
