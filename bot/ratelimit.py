@@ -60,8 +60,10 @@ class RateLimiter:
         with self.Session() as session:
             for _ in range(3):
                 if session.execute(update(RateWindow).where(*where).values(count=RateWindow.count + 1)).rowcount:
+                    # read before commit: the row is still locked by our UPDATE, so this is our own count
+                    count = int(session.execute(select(RateWindow.count).where(*where)).scalar() or 0)
                     session.commit()
-                    return int(session.execute(select(RateWindow.count).where(*where)).scalar() or 0)
+                    return count
                 session.add(RateWindow(conversation_id=conversation_id, window=window, count=1, at=now))
                 try:
                     session.commit()

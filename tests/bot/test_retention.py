@@ -34,10 +34,10 @@ def tracker_texts(engine) -> str:
         return " ".join(row[0] for row in connection.execute(text("SELECT data FROM events")))
 
 
-def test_purge_keeps_open_cases_anonymises_old_closed_ones_and_is_idempotent(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+def test_purge_keeps_open_cases_anonymises_old_closed_ones_and_is_idempotent(database_url):
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
-    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker_url = database_url  # Rasa's events table beside ours, as in one PostgreSQL schema
     rasa_store = SQLTrackerStore(Domain.empty(), host=tracker_url)
     tracker_engine = create_engine(tracker_url, future=True)
     contacts = ContactStore(engine, Fernet.generate_key().decode())
@@ -67,8 +67,8 @@ def test_purge_keeps_open_cases_anonymises_old_closed_ones_and_is_idempotent(tmp
     assert (again.conversations, again.tracker_events, again.cases_anonymised, again.contacts) == (0, 0, 0, 0)
 
 
-def test_one_owner_per_day(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+def test_one_owner_per_day(database_url):
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     assert take_turn(engine, "purge", DAY, now=NOW)
     assert not take_turn(engine, "purge", DAY, now=NOW + dt.timedelta(hours=3))

@@ -35,8 +35,8 @@ class Recorder:
 
 
 @pytest.fixture
-def world(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
+def world(database_url):
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     responders = Responders.from_data({"responders": [
         {"id": "unicef-1", "organization": "UNICEF", "telegram_chat_id": 500},

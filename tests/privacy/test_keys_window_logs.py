@@ -22,14 +22,14 @@ from bot.privacy.contacts import ContactStore
 from bot.settings import load_settings
 
 
-def test_rotating_the_key_keeps_every_contact_readable_with_the_new_key_only(tmp_path, monkeypatch):
+def test_rotating_the_key_keeps_every_contact_readable_with_the_new_key_only(tmp_path, monkeypatch, database_url):
     from bot import cli
 
     old_key = Fernet.generate_key().decode()
     (tmp_path / "var").mkdir()
     (tmp_path / "var" / "secrets.env").write_text(
         f"HELPLINE_API_TOKEN={'t' * 32}\nHELPLINE_PSEUDONYM_KEY={'p' * 32}\nHELPLINE_ENCRYPTION_KEY={old_key}\n")
-    url = f"sqlite:///{tmp_path / 'h.db'}"
+    url = database_url
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     ContactStore(engine, old_key).remember("sms-a", "twilio_sms", "+9779812345678")
@@ -60,8 +60,8 @@ class Recorder:
         self.sent.append((channel, address, text))
 
 
-def test_over_sms_the_helpline_never_writes_first_after_the_window(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+def test_over_sms_the_helpline_never_writes_first_after_the_window(database_url):
+    engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     contacts = ContactStore(engine, Fernet.generate_key().decode())
     store = CaseStore(engine, Responders([]), notification_text)
