@@ -17,7 +17,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.local_help import send_emergency
-from bot.cases.service import default_store
+from bot.cases.service import default_spool, default_store
+from bot.cases.spool import open_or_spool
 from bot.risk.triage import Decision, Signals, default_policy, signals_from
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ def wait_minutes(priority: str) -> int:
 def open_case(tracker: Tracker, dispatcher: CollectingDispatcher, decision: Decision, indicators: tuple[str, ...] = ()) -> Events:
     """Store the case (and its notifications), tell the person what happens next, set the case slots."""
     try:
-        opened = default_store().open_case(
+        opened = open_or_spool(
+            default_store, default_spool(),
             conversation_id=tracker.sender_id,
             organization=decision.organization,
             priority=decision.priority,
@@ -58,7 +60,7 @@ def open_case(tracker: Tracker, dispatcher: CollectingDispatcher, decision: Deci
             language=tracker.get_slot("language"),
             country=tracker.get_slot("country"),
             channel=tracker.get_latest_input_channel(),
-            indicators=indicators,
+            indicators=list(indicators),
             summary=f"{decision.rule}",
         )
     except Exception:

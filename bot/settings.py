@@ -270,3 +270,11 @@ def child_environment(settings: Settings, base: Mapping[str, str] | None = None)
         }
     )
     return env
+
+
+def runtime_dir(settings: Settings) -> Path:
+    """Where this instance keeps its files: var/, or HELPLINE_RUNTIME_DIR for a second, private instance
+    (the benchmark, the scale test)."""
+    import os
+
+    return Path(os.environ.get("HELPLINE_RUNTIME_DIR") or settings.root / "var")

@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     speedups.install()
     import os
 
-    # HELPLINE_RUNTIME_DIR lets a second, private instance (the benchmark) keep its files apart
-    runtime = Path(os.environ.get("HELPLINE_RUNTIME_DIR") or settings.root / "var")
+    from bot.settings import runtime_dir
+
+    runtime = runtime_dir(settings)
     credentials = enabled_credentials(settings.root / "credentials.yml", runtime / "credentials.enabled.yml")
     endpoints = AvailableEndpoints.read_endpoints(str(settings.root / "endpoints.yml"))
     if settings.lock_store_url:  # several Rasa servers: one atomic, first-come-first-served lock per conversation

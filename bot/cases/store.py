@@ -65,8 +65,10 @@ class CaseStore:
         channel: Optional[str] = None,
         indicators: Sequence[str] = (),
         summary: str = "",
+        reference: Optional[str] = None,
     ) -> Opened:
-        """Create the conversation's case, or return (and escalate) the one already open."""
+        """Create the conversation's case, or return (and escalate) the one already open.
+        `reference`: the one the person was already given (a spooled escalation), if free."""
         for _ in range(5):
             with self.Session() as session:
                 existing = session.execute(select(Case).where(Case.open_key == conversation_id)).scalar_one_or_none()
@@ -75,7 +77,7 @@ class CaseStore:
                     session.commit()
                     return Opened(existing, False)
                 case = Case(
-                    reference=new_reference(), organization=organization, priority=priority, category=category,
+                    reference=reference or new_reference(), organization=organization, priority=priority, category=category,
                     status="new", language=language, country=country, channel=channel,
                     conversation_id=conversation_id, open_key=conversation_id,
                     indicators=sorted(set(indicators)), summary=summary[:500],
@@ -89,6 +91,7 @@ class CaseStore:
                     return Opened(case, True)
                 except IntegrityError:
                     session.rollback()  # a concurrent process opened it first, or a reference collided: look again
+                    reference = None
         raise RuntimeError("could not open a case after 5 attempts")
 
     def _escalate(self, session, case: Case, organization: str, priority: str, indicators: Iterable[str]) -> None:

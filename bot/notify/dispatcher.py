@@ -23,6 +23,7 @@ from bot.notify.senders import DeliveryError, Sender
 
 if TYPE_CHECKING:
     from bot.privacy.contacts import ContactStore
+    from bot.cases.spool import EscalationSpool
     from bot.privacy.erasure import Eraser
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class Dispatcher:
     def __init__(self, store: CaseStore, sender: Sender, renotify: dict[str, dt.timedelta],
                  clock: Callable[[], dt.datetime] = utcnow, worker: Optional[str] = None,
                  contacts: Optional["ContactStore"] = None, eraser: Optional["Eraser"] = None,
-                 sms_window: dt.timedelta = dt.timedelta(hours=24)) -> None:
+                 sms_window: dt.timedelta = dt.timedelta(hours=24), spool: Optional["EscalationSpool"] = None) -> None:
         self.store = store
         self.sender = sender
         self.renotify = renotify
@@ -49,10 +50,13 @@ class Dispatcher:
         self.eraser = eraser  # finishes erasures a channel could not, and those waiting for a case to close
         # over SMS the helpline never writes first: only within this time after the person's last message
         self.sms_window = sms_window
+        self.spool = spool  # escalations an action kept on disk while the database was down
 
     async def run_once(self) -> int:
         """One pass: widen overdue cases, then try every due row once. Returns rows delivered."""
         now = self.clock()
+        if self.spool is not None and self.spool.import_into(self.store):
+            logger.warning("Escalations kept on disk during a database outage are now cases")
         for reference in self.store.renotify_overdue(self.renotify, now=now):
             logger.warning("Case %s unclaimed past its deadline: re-notified to all responders of its organisation", reference)
         delivered = 0
@@ -121,7 +125,7 @@ class Dispatcher:
 
 
 def build_from_settings() -> Dispatcher:
-    from bot.cases.service import default_store
+    from bot.cases.service import default_spool, default_store
     from bot.notify.senders import ChannelSender, SmsSender, TelegramSender
     from bot.risk.triage import default_policy
     from bot.settings import load_settings
@@ -133,6 +137,7 @@ def build_from_settings() -> Dispatcher:
     from bot.privacy.contacts import ContactStore
 
     from bot.db import tracker_engine
+    from bot.cases.spool import EscalationSpool
     from bot.privacy.erasure import Eraser
 
     store = default_store()
@@ -140,7 +145,7 @@ def build_from_settings() -> Dispatcher:
                 if settings.encryption_key else None)
     return Dispatcher(store, ChannelSender(telegram, sms), default_policy().renotify, contacts=contacts,
                       eraser=Eraser(store, tracker_engine(settings.tracker_store_url)),
-                      sms_window=dt.timedelta(hours=settings.sms_window_hours))
+                      sms_window=dt.timedelta(hours=settings.sms_window_hours), spool=default_spool())
 
 
 def daily_purge() -> Callable[[], None]:

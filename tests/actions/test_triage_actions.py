@@ -11,6 +11,7 @@ from actions.triage import ActionTriage
 from actions.yes_no import ActionYesNo
 from bot.cases.models import Base
 from bot.cases.responders import Responders
+from bot.cases.spool import EscalationSpool
 from bot.cases.store import CaseStore
 from bot.db import make_engine
 from bot.notify.messages import notification_text
@@ -29,6 +30,7 @@ def store(tmp_path, monkeypatch):
     case_store = CaseStore(engine, RESPONDERS, notification_text)
     monkeypatch.setattr(triage_module, "default_store", lambda: case_store)
     monkeypatch.setattr(service, "default_store", lambda: case_store)
+    monkeypatch.setattr(triage_module, "default_spool", lambda: EscalationSpool(tmp_path / "spool"))
     return case_store
 
 
@@ -54,6 +56,38 @@ def test_child_report_opens_a_unicef_case_at_once_without_consent(store):
     case = store.get(slots(events)["case_reference"])
     assert case.organization == "UNICEF" and case.language == "en"
     assert [r.responder_id for r in store.pending_outbox()] == ["unicef-1"]
+
+
+def test_a_child_report_while_the_database_is_down_is_kept_and_becomes_a_case_when_it_is_back(store, tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from bot.notify.dispatcher import Dispatcher
+
+    def down():
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(triage_module, "default_store", down)
+    events, messages = run(ActionTriage(), report("i am 14 and they make me work at night", "report_child_at_risk", language="en"))
+    assert names(messages) == ["utter_case_child"]  # told as usual, with the reference the case will have
+    reference = slots(events)["case_reference"]
+    assert EscalationSpool(tmp_path / "spool").pending() == 1 and store.list() == []
+
+    class Sent:
+        sent: list = []
+
+        async def send(self, channel, address, text):
+            self.sent.append((channel, address, text))
+
+    import asyncio
+
+    sender = Sent()
+    dispatcher = Dispatcher(store, sender, {}, spool=EscalationSpool(tmp_path / "spool"))
+    for _ in range(2):  # the database is back: the first pass stores the case, the next sends what became due
+        asyncio.run(dispatcher.run_once())
+    case = store.get(reference)
+    assert (case.organization, case.priority, case.conversation_id) == ("UNICEF", "high", "test-sender")
+    assert len(sender.sent) == 1 and reference in sender.sent[0][2]  # the UNICEF responder is notified
+    assert EscalationSpool(tmp_path / "spool").pending() == 0
 
 
 def test_immediate_danger_gives_numbers_first_then_an_urgent_case(store):
