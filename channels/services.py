@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.privacy.chatlog import ChatLog
     from bot.privacy.erasure import Eraser
     from bot.ratelimit import RateLimiter
+    from bot.spool import DiskSpool
 
 
 @dataclass
@@ -37,6 +38,14 @@ class ChannelServices:
     @cached_property
     def inbound(self) -> InboundLog:
         return InboundLog(self.engine)
+
+    @cached_property
+    def inbound_spool(self) -> "DiskSpool":
+        """SMS that arrived while the database could not record them (channels/twilio_sms.py)."""
+        from bot.settings import runtime_dir
+        from bot.spool import DiskSpool
+
+        return DiskSpool(runtime_dir(self.settings) / "spool" / "inbound")
 
     @cached_property
     def store(self) -> "CaseStore":

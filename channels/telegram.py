@@ -1,7 +1,8 @@
 """Telegram channel with python-telegram-bot: POST /webhooks/telegram/webhook.
 
 For each update: the secret header is checked (403 otherwise), the update_id
-is recorded (a re-sent update is answered 200 and ignored), a responder's chat
+is recorded (a re-sent update is answered 200 and ignored; while a store is
+down the update is refused with 503, so Telegram sends it again), a responder's chat
 goes to the responder commands, the chat id becomes a pseudonym (the id itself
 is kept only encrypted), and text, commands and button presses go to the bot.
 Photos, voice, stickers and locations get the bot's polite fallback; edited
@@ -26,6 +27,7 @@ from sanic.response import HTTPResponse
 from bot import logsafety
 from bot.inbound import Arrival
 from bot.ratelimit import Verdict
+from bot.transient import is_transient
 from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
 from channels.turn import Turn, answers_if_processed, message_id, refused_answer
@@ -143,7 +145,10 @@ class TelegramInput(InputChannel):
             if isinstance(payload, dict):
                 try:
                     await self.handle(payload, on_new_message, request.app)
-                except Exception:
+                except Exception as error:
+                    if is_transient(error):  # a store is down: not handled, so Telegram's retry of it will be
+                        logger.warning("A Telegram update could not be handled now; Telegram sends it again", exc_info=True)
+                        return response.json({"ok": False}, status=503)
                     logger.exception("A Telegram update failed; answered 200 so it is not re-sent")
             return response.json({"ok": True})
 
@@ -182,13 +187,20 @@ class TelegramInput(InputChannel):
                 return
             if arrival is Arrival.UNFINISHED and await self._answered_before(services, bot, app, conversation, chat.id, update.update_id):
                 return
+            retry = False
             try:
-                await self._in_turn(services, bot, update, message, query, chat, conversation, text, on_new_message, app)
+                await self._in_turn(services, bot, update, message, query, chat, conversation, text, on_new_message, app,
+                                    first_attempt=arrival is Arrival.NEW)
+            except Exception as error:
+                retry = is_transient(error)
+                raise
             finally:  # not reached if this process dies: Telegram's retry of the update is then handled, not skipped
-                await asyncio.to_thread(services.inbound.handled, self.name(), str(update.update_id))
+                if not retry:
+                    await asyncio.to_thread(services.inbound.handled, self.name(), str(update.update_id))
 
     async def _in_turn(self, services: ChannelServices, bot: Any, update: Any, message: Any, query: Any, chat: Any,
-                       conversation: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> None:
+                       conversation: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any,
+                       first_attempt: bool = True) -> None:
         responder_answer = await asyncio.to_thread(self._responder_command, services, str(chat.id), text, message)
         if responder_answer is not None:
             await TelegramOutput(bot, chat.id).send_text_message("", responder_answer)
@@ -216,7 +228,14 @@ class TelegramInput(InputChannel):
             await on_new_message(UserMessage(turn.text, output, conversation, input_channel=self.name(),
                                              message_id=message_id(self.name(), str(update.update_id)),
                                              metadata={"command": command} if command else {}))
-        except Exception:
+        except Exception as error:
+            if is_transient(error):  # a store is down: the update is left unhandled and Telegram sends it again
+                if first_attempt:
+                    try:
+                        await output.send_text_message("", safe_answer(turn.text, self.name()))
+                    except Exception:
+                        logger.exception("Could not send the safe answer")
+                raise
             logger.exception("The bot failed on a Telegram message; the message is kept and the person gets a safe answer")
             try:
                 await asyncio.to_thread(services.keep_failed, self.name(), str(update.update_id), turn.text)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from urllib.parse import parse_qsl
@@ -33,6 +34,7 @@ from bot import logsafety, sms
 from bot.country import from_phone_number
 from bot.inbound import Arrival
 from bot.ratelimit import Verdict
+from bot.transient import is_transient
 from channels.handoff import safe_answer, to_responder
 from channels.services import ChannelServices, default_services
 from channels.turn import Turn, answers_if_processed, message_id, refused_answer
@@ -78,6 +80,18 @@ class FormFields(dict):
 
     def getall(self, key: str) -> list[str]:
         return list(self._all[key])
+
+
+def _unpack_kept(services: ChannelServices, token: bytes, conversation: str) -> Optional[tuple[str, str]]:
+    """(number, text) of an SMS kept until handled; records written before the number was kept with
+    the text hold the text only, and the number comes from the contact store."""
+    plain = services.contacts.fernet.decrypt(token)
+    try:
+        kept = json.loads(plain)
+        return str(kept["From"]), str(kept["Body"])
+    except (ValueError, TypeError, KeyError):
+        contact = services.contacts.address(conversation)
+        return (contact[1], plain.decode("utf-8", errors="replace")) if contact else None
 
 
 def form_fields(raw: bytes) -> FormFields:
@@ -162,12 +176,15 @@ class TwilioSmsInput(InputChannel):
         return twiml([])
 
     async def _in_turn(self, services: ChannelServices, conversation: str, fields: dict[str, Any], sender: str,
-                       message_sid: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> list[str]:
-        """Everything after the signature, in the conversation's turn; returns the SMS bodies to answer with."""
+                       message_sid: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any,
+                       replay: bool = False) -> list[str]:
+        """Everything after the signature, in the conversation's turn; returns the SMS bodies to answer with.
+        `replay`: handled again by the sweep, which keeps the message if the database is still down."""
         async with services.order.turn(conversation):
             new_conversation = False
             try:
-                kept = services.contacts.fernet.encrypt(str(fields.get("Body") or "").encode())
+                # kept encrypted until handled, with the number to answer: the sweep needs nothing else
+                kept = services.contacts.fernet.encrypt(json.dumps({"From": sender, "Body": str(fields.get("Body") or "")}).encode())
                 arrival = await asyncio.to_thread(services.inbound.arrival, self.name(), message_sid, conversation, kept)
                 if arrival is Arrival.DONE:
                     return []  # a retry: answered already
@@ -178,17 +195,29 @@ class TwilioSmsInput(InputChannel):
                         await asyncio.to_thread(_mark_handled, services, self.name(), message_sid)
                         return sms.compose(answers)
                 new_conversation = await asyncio.to_thread(services.contacts.remember, conversation, self.name(), sender)
-            except Exception:
-                logger.exception("Could not record an inbound SMS; answering without de-duplication")
-            failed: list[bool] = []
+            except Exception as error:
+                if not is_transient(error):
+                    logger.exception("Could not record an inbound SMS; answering without de-duplication")
+                elif replay:
+                    raise
+                else:  # Twilio will not send it again: keep it on this machine's disk until the database is back
+                    await asyncio.to_thread(self._spool, services, fields)
+                    logger.warning("The database is unreachable: an SMS is kept on disk and answered when it is back")
+                    return [safe_answer(str(fields.get("Body") or ""), self.name())]
+            outcome: set[str] = set()
             try:
-                return await self._answer(services, conversation, fields, sender, message_sid, new_conversation, on_new_message, app, failed)
+                return await self._answer(services, conversation, fields, sender, message_sid, new_conversation, on_new_message, app, outcome)
             finally:  # not reached if this process dies: a retry, or the sweeper, handles the message then
-                await asyncio.to_thread(_mark_handled, services, self.name(), message_sid, bool(failed))
+                if "retry" not in outcome:  # else left unhandled, its text kept encrypted: the sweep handles it again
+                    await asyncio.to_thread(_mark_handled, services, self.name(), message_sid, "failed" in outcome)
+
+    def _spool(self, services: ChannelServices, fields: dict[str, Any]) -> None:
+        token = services.contacts.fernet.encrypt(json.dumps(dict(fields)).encode()).decode()
+        services.inbound_spool.save({"channel": self.name(), "fields": token})
 
     async def _answer(self, services: ChannelServices, conversation: str, fields: dict[str, Any], sender: str, message_sid: str,
                       new_conversation: bool, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any,
-                      failed: list[bool]) -> list[str]:
+                      outcome: set[str]) -> list[str]:
         turn = Turn.start(services, self.name(), conversation, fields.get("Body") or "")
         turn.new_conversation = new_conversation
         if turn.text.strip().lower() in CARRIER_KEYWORDS:
@@ -204,10 +233,10 @@ class TwilioSmsInput(InputChannel):
         metadata = {"phone_region": from_phone_number(sender), "media": int(media) if media.isdigit() else 0}
         collector = CollectingOutputChannel()
         def keep() -> None:
-            failed.append(True)
+            outcome.add("failed")
             services.keep_failed(self.name(), message_sid, turn.text)
 
-        await self._handle(on_new_message, turn, collector, metadata, app, keep, message_id(self.name(), message_sid))
+        await self._handle(on_new_message, turn, collector, metadata, app, keep, message_id(self.name(), message_sid), outcome)
         return sms.compose([m.get("text", "") for m in collector.messages])
 
     async def _sweep_forever(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any) -> None:
@@ -220,20 +249,50 @@ class TwilioSmsInput(InputChannel):
                 logger.exception("The unhandled-SMS sweep failed; trying again later")
 
     async def sweep_once(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any = None) -> int:
+        """Handle SMS kept on disk during a database outage, then those recorded but never handled."""
         services = self._services()
+        replayed = await self._replay_spooled(services, on_new_message, app)
+        return replayed + await self._sweep_unhandled(services, on_new_message, app)
+
+    async def _replay_spooled(self, services: ChannelServices, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                              app: Any) -> int:
+        replayed = 0
+        for path, entry in await asyncio.to_thread(services.inbound_spool.claim):
+            try:
+                fields = json.loads(services.contacts.fernet.decrypt(str(entry["fields"]).encode()))
+                sender = str(fields.get("From") or "")
+                message_sid = str(fields.get("MessageSid") or fields.get("SmsSid") or "")
+                conversation = services.conversation_id(self.name(), sender)
+                logsafety.hide(str(fields.get("Body") or ""), sender, conversation)
+                answers = await self._in_turn(services, conversation, fields, sender, message_sid, on_new_message, app, replay=True)
+                await self._queue(services, conversation, answers)
+            except Exception as error:
+                if is_transient(error):
+                    await asyncio.to_thread(services.inbound_spool.release, path)
+                    logger.warning("The database is still unreachable: kept SMS wait for the next sweep")
+                    break
+                logger.exception("A kept SMS could not be handled; it is set aside for a person")
+                await asyncio.to_thread(services.inbound_spool.set_aside, path)
+                continue
+            await asyncio.to_thread(services.inbound_spool.done, path)
+            replayed += 1
+        return replayed
+
+    async def _sweep_unhandled(self, services: ChannelServices, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                               app: Any) -> int:
         claimed = await asyncio.to_thread(services.inbound.claim_stale, self.name(), dt.timedelta(seconds=UNHANDLED_AFTER_SECONDS))
         for message_sid, conversation, token in claimed:
             try:
-                contact = await asyncio.to_thread(services.contacts.address, conversation)
-                if contact is None:  # erased meanwhile
-                    await asyncio.to_thread(_mark_handled, services, self.name(), message_sid)
+                kept = _unpack_kept(services, token, conversation)
+                if kept is None:  # a text-only record of an earlier version whose contact is gone
+                    await asyncio.to_thread(_mark_handled, services, self.name(), message_sid, True)
                     continue
-                sender = contact[1]
-                text = services.contacts.fernet.decrypt(token).decode()
+                sender, text = kept
                 fields = {"From": sender, "Body": text, "MessageSid": message_sid, "NumMedia": "0"}
+                logsafety.hide(text, sender, conversation)
                 logger.warning("Handling an SMS its server never finished (the server stopped?)")
                 await self._queue(services, conversation, await self._in_turn(services, conversation, fields, sender, message_sid,
-                                                                              on_new_message, app))
+                                                                              on_new_message, app, replay=True))
             except Exception:  # this one comes back after its claim; the others go on
                 logger.exception("Could not handle an unfinished SMS now; trying again later")
         return len(claimed)
@@ -248,16 +307,21 @@ class TwilioSmsInput(InputChannel):
 
     async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], turn: Turn,
                       collector: CollectingOutputChannel, metadata: dict[str, Any], app: Any,
-                      keep: Callable[[], None], user_message_id: str) -> None:
+                      keep: Callable[[], None], user_message_id: str, outcome: set[str]) -> None:
         try:
             await on_new_message(UserMessage(turn.text, collector, turn.conversation, input_channel=self.name(),
                                              message_id=user_message_id, metadata=metadata))
-        except Exception:
-            logger.exception("The bot failed on an SMS; the message is kept and the person gets a safe answer")
-            try:
-                await asyncio.to_thread(keep)
-            except Exception:
-                logger.exception("Could not keep the failed SMS")
+        except Exception as error:
+            if is_transient(error):  # the tracker store or the database is down: handled again by the sweep
+                logger.warning("The bot could not reach its stores for an SMS; it is handled again later", exc_info=True)
+                outcome.add("retry")
+                collector.messages.clear()
+            else:
+                logger.exception("The bot failed on an SMS; the message is kept and the person gets a safe answer")
+                try:
+                    await asyncio.to_thread(keep)
+                except Exception:
+                    logger.exception("Could not keep the failed SMS")
         if not collector.messages:
             collector.messages.append({"recipient_id": turn.conversation, "text": safe_answer(turn.text, self.name())})
         for notice in await turn.finish(app):

@@ -61,7 +61,9 @@ def _no_silent_tracker_loss() -> None:
     (database down) by keeping the conversation in this process's memory and reporting success, so the
     message vanished from the shared store. Measured in `helpline scale-test`: 13 of 300 messages during a
     PostgreSQL restart. Here the error is logged as before and then raised, so the channel treats the
-    message as not handled: it answers safely and the message is handled again later (channels/twilio_sms.py)."""
+    message as not handled: it answers safely and the message is handled again later (channels/twilio_sms.py).
+    The same for a failed read: Rasa answered it with no tracker, so the message was processed as the first
+    of a new conversation (no language, no case, no history) and that stranger's tracker then saved."""
     import rasa.core.tracker_store as tracker_store
 
     async def save(self: Any, tracker: Any) -> None:
@@ -71,7 +73,23 @@ def _no_silent_tracker_loss() -> None:
             self.on_tracker_store_error(error)
             raise
 
+    async def retrieve(self: Any, sender_id: str) -> Any:
+        try:
+            return await self._tracker_store.retrieve(sender_id)
+        except Exception as error:
+            self.on_tracker_store_retrieve_error(error)
+            raise
+
+    async def retrieve_full_tracker(self: Any, sender_id: str) -> Any:
+        try:
+            return await self._tracker_store.retrieve_full_tracker(sender_id)
+        except Exception as error:
+            self.on_tracker_store_retrieve_error(error)
+            raise
+
     tracker_store.FailSafeTrackerStore.save = save
+    tracker_store.FailSafeTrackerStore.retrieve = retrieve
+    tracker_store.FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
 
 
 def _pool_sqlite_tracker_store() -> None:

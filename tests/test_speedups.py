@@ -29,7 +29,9 @@ def test_valid_responses_pass_and_invalid_ones_raise_the_same_error():
         speedups._installed = False
 
 
-async def test_a_failed_tracker_save_is_an_error_not_a_silent_fallback_to_memory():
+async def test_a_failed_tracker_save_or_read_is_an_error_not_a_silent_fallback():
+    """A save kept only in this process's memory loses the message for the other servers; a failed read
+    answered with no tracker processes the message as the first of a stranger's conversation."""
     from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
@@ -38,12 +40,22 @@ async def test_a_failed_tracker_save_is_an_error_not_a_silent_fallback_to_memory
         async def save(self, tracker):
             raise ConnectionError("database down")
 
-    original_save = FailSafeTrackerStore.save
+        async def retrieve(self, sender_id):
+            raise ConnectionError("database down")
+
+        async def retrieve_full_tracker(self, sender_id):
+            raise ConnectionError("database down")
+
+    originals = (FailSafeTrackerStore.save, FailSafeTrackerStore.retrieve, FailSafeTrackerStore.retrieve_full_tracker)
     speedups._no_silent_tracker_loss()
     try:
         store = FailSafeTrackerStore(Down(Domain.empty()))
         with pytest.raises(ConnectionError):
             await store.save(DialogueStateTracker("someone", []))
         assert await store.fallback_tracker_store.retrieve("someone") is None  # nothing kept only in this process
+        with pytest.raises(ConnectionError):
+            await store.retrieve("someone")
+        with pytest.raises(ConnectionError):
+            await store.retrieve_full_tracker("someone")
     finally:
-        FailSafeTrackerStore.save = original_save
+        FailSafeTrackerStore.save, FailSafeTrackerStore.retrieve, FailSafeTrackerStore.retrieve_full_tracker = originals

@@ -51,6 +51,10 @@ async def world(tmp_path):
 
     async def bot(message: UserMessage) -> None:
         seen.append(message)
+        if message.text == "store down once" and len(seen) == 1:
+            from sqlalchemy.exc import OperationalError
+
+            raise OperationalError("SELECT", {}, Exception("the database system is starting up"))
         if message.text == "buttons":
             await message.output_channel.send_text_with_buttons(message.sender_id, "choose", [{"title": "English", "payload": "1"}])
         else:
@@ -218,3 +222,33 @@ def test_any_update_never_breaks_the_webhook(tmp_path_factory, text, extra, upda
 
     update = text_update(update_id, text, **{k: ([{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}] if k == "photo" else {"file_id": "f", "file_unique_id": "u", "duration": 1} if k == "voice" else {"latitude": 1.0, "longitude": 2.0} if k == "location" else {"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1, "is_animated": False, "is_video": False, "type": "regular"}) for k in extra})
     asyncio.run(channel.handle(update, bot))
+
+
+def _database_down(*_args, **_kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+
+async def test_an_update_that_meets_a_database_restart_is_refused_so_telegram_sends_it_again(world, monkeypatch):
+    post, standin, seen, services = world
+    recorded = services.inbound.arrival
+    monkeypatch.setattr(services.inbound, "arrival", _database_down)
+    assert (await post(text_update(61, "help me"))).status_code == 503
+    monkeypatch.setattr(services.inbound, "arrival", recorded)
+    assert (await post(text_update(61, "help me"))).status_code == 200  # Telegram's retry
+    assert [m.text for m in seen] == ["help me"] and answers(standin) == ["echo help me"]
+
+
+async def test_an_update_the_bot_could_not_process_because_a_store_was_down_is_processed_on_retry(world):
+    from channels.handoff import safe_answer
+
+    post, standin, seen, services = world
+    first = await post(text_update(71, "store down once"))  # the fixture's bot fails the first time, like a restarting store
+    assert first.status_code == 503
+    assert answers(standin) == [safe_answer("store down once", "telegram")]  # the person is not left in silence
+    again = await post(text_update(71, "store down once"))  # Telegram sends it again
+    assert again.status_code == 200
+    assert [m.text for m in seen] == ["store down once"] * 2
+    assert answers(standin)[1:] == ["echo store down once"]  # processed, and the safe answer not repeated
+    assert (await post(text_update(71, "store down once"))).status_code == 200 and len(seen) == 2  # handled now

@@ -209,7 +209,7 @@ async def test_an_sms_whose_server_died_after_answering_twilio_is_answered_by_th
     sender = "+9779812345678"
     conversation = services.conversation_id("twilio_sms", sender)
     services.contacts.remember(conversation, "twilio_sms", sender)
-    kept = services.contacts.fernet.encrypt(b"my boss took my passport")
+    kept = services.contacts.fernet.encrypt(b'{"From": "+9779812345678", "Body": "my boss took my passport"}')
     assert services.inbound.first_time("twilio_sms", "SMdied", conversation, kept)  # then that server died
     channel = TwilioSmsInput("AC123", AUTH_TOKEN, "+15005550006", PUBLIC_URL, services=lambda: services)
 
@@ -284,3 +284,67 @@ def _multi(pairs):
     from channels.twilio_sms import FormFields
 
     return FormFields(pairs)
+
+
+def _database_down(*_args, **_kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("INSERT INTO inbound_messages", {}, Exception("the database system is starting up"))
+
+
+async def test_an_sms_arriving_while_the_database_is_down_is_kept_on_disk_and_answered_when_it_is_back(world, monkeypatch):
+    """Twilio never re-sends an SMS: while its arrival cannot be recorded, this machine's disk keeps it."""
+    app, services, seen, late = world
+    recorded = services.inbound.arrival
+    monkeypatch.setattr(services.inbound, "arrival", _database_down)
+    async with served(app) as client:
+        during = await post(client, sms_fields("they took my passport", sid="SMdown"))
+    assert during.status_code == 200 and "<Message>" in during.text  # a safe answer now
+    assert seen == [] and services.inbound_spool.pending() == 1
+    assert "passport" not in "".join(p.read_text() for p in services.inbound_spool.directory.glob("*.json"))  # encrypted
+
+    channel = TwilioSmsInput("AC123", AUTH_TOKEN, "+15005550006", PUBLIC_URL, services=lambda: services)
+
+    async def bot(message):
+        seen.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "the real answer")
+
+    assert await channel.sweep_once(bot) == 0 and services.inbound_spool.pending() == 1  # still down: kept
+    monkeypatch.setattr(services.inbound, "arrival", recorded)  # the database is back
+    assert await channel.sweep_once(bot) == 1
+    assert [m.text for m in seen] == ["they took my passport"] and seen[0].message_id == "twilio_sms:SMdown"
+    sent = await late()
+    assert len(sent) == 1 and sent[0][0] == "+9779812345678" and sent[0][1].startswith("the real answer")
+    assert services.inbound_spool.pending() == 0 and await channel.sweep_once(bot) == 0
+
+
+async def test_an_sms_the_bot_could_not_process_because_a_store_was_down_is_processed_again(world):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from bot.inbound import InboundMessage
+
+    app, services, seen, late = world
+    attempts = []
+
+    async def bot(message):
+        attempts.append(message.text)
+        if len(attempts) == 1:
+            _database_down()  # the tracker store restarts during this turn
+        await message.output_channel.send_text_message(message.sender_id, "answer at last")
+
+    channel = TwilioSmsInput("AC123", AUTH_TOKEN, "+15005550006", PUBLIC_URL, services=lambda: services)
+    app2 = Sanic(f"twilio_{next(_names)}")
+    app2.blueprint(channel.blueprint(bot), url_prefix="/webhooks/twilio_sms")
+    async with served(app2) as client:
+        first = await post(client, sms_fields("I am 13 and I cannot leave", sid="SMflaky"))
+    assert "<Message>" in first.text and "answer at last" not in first.text  # a safe answer
+    assert services.inbound.failed_count() == 0  # not given up on: waiting to be handled again
+    with services.inbound.Session() as session:
+        session.execute(update(InboundMessage).values(received_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)))
+        session.commit()
+    assert await channel.sweep_once(bot) == 1
+    assert attempts == ["I am 13 and I cannot leave"] * 2
+    assert await late() == [("+9779812345678", "answer at last")]
+    assert await channel.sweep_once(bot) == 0
