@@ -1,17 +1,19 @@
 """`helpline scale-test`: several Rasa servers behind nginx on PostgreSQL and Redis, under load and faults.
 
 Everything runs on loopback in a private home, with private PostgreSQL
-schemas (database `test` on 127.0.0.1:5432) and a private Redis database:
-1. order and exactly-once: 200 people each send 5 SMS in a quick burst
-   (signed Twilio webhooks, 150 ms apart, not waiting for answers), some
-   webhooks sent twice; afterwards every tracker must hold each message
-   once, in the order sent. Run with our atomic lock and with Rasa's stock
-   Redis lock store, side by side.
+schemas (database `test` on 127.0.0.1:5432), a private Redis database and a
+stand-in Telegram Bot API:
+1. order and exactly-once: 200 people each send 5 messages in a quick burst
+   (half by SMS: signed Twilio webhooks; half on Telegram: updates), 150 ms
+   apart, not waiting for answers, some webhooks sent twice; afterwards every
+   tracker must hold each message once, in the order sent. Run with our
+   atomic lock and with Rasa's stock Redis lock store, side by side.
 2. throughput: people who wait for each answer, through nginx, with one
    server and with two.
-3. a server killed during the load: the other keeps answering; clients
-   retry failed webhooks with the same MessageSid; each message must end up
-   processed exactly once.
+3. faults: a server killed, PostgreSQL restarted, during the bursts; clients
+   retry failed webhooks with the same MessageSid / update_id; each message
+   must end up processed exactly once, and every child's report sent during
+   the fault must make exactly one UNICEF case and one notification.
 """
 
 from __future__ import annotations
@@ -35,12 +37,15 @@ from sqlalchemy import create_engine, text
 
 from bot.bench.data import heldout
 from bot.bench.load import conversations
-from bot.bench.stack import BENCH_TOKEN, BENCH_TWILIO_TOKEN
+from bot.bench.stack import BENCH_TELEGRAM_SECRET, BENCH_TELEGRAM_TOKEN, BENCH_TOKEN, BENCH_TWILIO_TOKEN
+from bot.bench.telegram_standin import BotApiStandIn, StandInThread
 from bot.settings import PROJECT_ROOT, child_environment, load_settings
 
 POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/14"
 PSEUDONYM_KEY = "scale-pseudonym-key-0123456789"
+RESPONDER_CHAT = 4242
+CHILD_REPORT = "I am 13 and the man where I work beats me and locks me in at night"
 
 
 def _log(message: str) -> None:
@@ -56,6 +61,7 @@ class Scaled:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     schemas: list[str] = field(default_factory=list)
     port: int = 0
+    telegram: Optional[StandInThread] = None
 
     @property
     def base_url(self) -> str:
@@ -77,6 +83,7 @@ class Scaled:
         self.port = _free_run(self.servers + 2)
         actions_port = self.port + self.servers + 1
         self.database_url, self.tracker_url = self._schema_url(), self._schema_url()
+        self.telegram = StandInThread(BotApiStandIn(BENCH_TELEGRAM_TOKEN)).start()
         values = {
             "HELPLINE_API_TOKEN": BENCH_TOKEN, "HELPLINE_PSEUDONYM_KEY": PSEUDONYM_KEY,
             "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
@@ -87,8 +94,12 @@ class Scaled:
             "HELPLINE_RESPONDERS": str(self.home / "responders.yml"),
             "HELPLINE_PUBLIC_URL": f"http://127.0.0.1:{self.port}", "HELPLINE_RATE_LIMIT_PER_MINUTE": "0",
             "TWILIO_ACCOUNT_SID": "ACscale", "TWILIO_AUTH_TOKEN": BENCH_TWILIO_TOKEN, "TWILIO_FROM_NUMBER": "+15005550006",
+            "TELEGRAM_BOT_TOKEN": BENCH_TELEGRAM_TOKEN, "TELEGRAM_WEBHOOK_SECRET": BENCH_TELEGRAM_SECRET,
+            "TELEGRAM_API_URL": self.telegram.base_url,
         }
-        (self.home / "responders.yml").write_text("responders:\n  - {id: unicef-scale, organization: UNICEF, phone: '+15005550001'}\n")
+        (self.home / "responders.yml").write_text(
+            f"responders:\n  - {{id: unicef-scale, organization: UNICEF, telegram_chat_id: {RESPONDER_CHAT}}}\n"
+            f"  - {{id: iom-scale, organization: IOM, telegram_chat_id: {RESPONDER_CHAT + 1}}}\n")
         base = {k: v for k, v in os.environ.items() if not k.startswith(("HELPLINE_", "TELEGRAM_", "TWILIO_"))}
         settings = load_settings(environ={**base, **values})
         env = child_environment(settings, base={**base, **values})
@@ -134,6 +145,8 @@ class Scaled:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        if self.telegram is not None:
+            self.telegram.stop()
         with create_engine(POSTGRES, future=True).begin() as connection:
             for schema in self.schemas:
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -163,6 +176,33 @@ class Scaled:
         engine.dispose()
         return found
 
+    def child_cases(self, conversations: list[str]) -> dict[str, Any]:
+        """For each child's report: UNICEF cases and new-case notifications (each should be exactly one),
+        and how many notifications reached the responder's Telegram (the stand-in)."""
+        engine = create_engine(self.database_url, future=True)
+        cases: dict[str, int] = {}
+        notifications: dict[str, int] = {}
+        with engine.connect() as connection:
+            for conversation in conversations:
+                cases[conversation] = int(connection.execute(text(
+                    "SELECT COUNT(*) FROM cases WHERE conversation_id = :c AND organization = 'UNICEF'"), {"c": conversation}).scalar() or 0)
+                notifications[conversation] = int(connection.execute(text(
+                    "SELECT COUNT(*) FROM outbox WHERE kind = 'new_case' AND case_id IN (SELECT id FROM cases WHERE conversation_id = :c)"),
+                    {"c": conversation}).scalar() or 0)
+            undelivered = 0
+            for _ in range(60):  # the dispatchers poll every second; give them time to deliver
+                undelivered = int(connection.execute(text("SELECT COUNT(*) FROM outbox WHERE status != 'sent'")).scalar() or 0)
+                if not undelivered:
+                    break
+                time.sleep(0.5)
+        engine.dispose()
+        delivered = sum(1 for m in (self.telegram.standin.sent if self.telegram else []) if str(m.get("chat_id")) == str(RESPONDER_CHAT))
+        return {"reports": len(conversations),
+                "with_exactly_one_unicef_case": sum(1 for c in conversations if cases[c] == 1),
+                "without_a_case": sum(1 for c in conversations if cases[c] == 0),
+                "with_exactly_one_notification": sum(1 for c in conversations if notifications[c] == 1),
+                "notifications_delivered_to_the_responder": delivered, "outbox_rows_not_yet_sent": undelivered}
+
 
 def _free_run(count: int) -> int:
     """The first of `count` consecutive ports that can all be bound now (outside Linux's ephemeral range)."""
@@ -185,10 +225,10 @@ def _phone(index: int, run: str) -> str:
     return f"+1555{abs(hash((run, index))) % 10_000_000:07d}"
 
 
-def _conversation_id(phone: str) -> str:
+def _conversation_id(address: str, channel: str = "twilio_sms") -> str:
     from bot.privacy.identity import pseudonym
 
-    return pseudonym("twilio_sms", phone, PSEUDONYM_KEY)
+    return pseudonym(channel, address, PSEUDONYM_KEY)
 
 
 async def _sms(client: httpx.AsyncClient, base_url: str, phone: str, sid: str, body: str) -> int:
@@ -201,46 +241,88 @@ async def _sms(client: httpx.AsyncClient, base_url: str, phone: str, sid: str, b
     return response.status_code
 
 
+async def _telegram(client: httpx.AsyncClient, chat: int, update_id: int, body: str) -> int:
+    update = {"update_id": update_id, "message": {"message_id": update_id, "date": int(time.time()), "text": body,
+                                                  "chat": {"id": chat, "type": "private"},
+                                                  "from": {"id": chat, "is_bot": False, "first_name": "P"}}}
+    response = await client.post("/webhooks/telegram/webhook", content=json.dumps(update),
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": BENCH_TELEGRAM_SECRET, "Content-Type": "application/json"})
+    return response.status_code
+
+
+@dataclass
+class Person:
+    """One person of the load: writes by SMS (even index) or on Telegram (odd index)."""
+
+    index: int
+    run: str
+    channel: str = field(init=False)
+    address: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.channel = "twilio_sms" if self.index % 2 == 0 else "telegram"
+        self.address = _phone(self.index, self.run) if self.channel == "twilio_sms" else str(7_000_000_000 + self.index)
+
+    @property
+    def conversation(self) -> str:
+        return _conversation_id(self.address, self.channel)
+
+    def webhook_id(self, turn: int) -> str:
+        return f"SM{self.run}{self.index:05d}{turn:02d}".ljust(34, "0") if self.channel == "twilio_sms" else \
+            str(self.index * 100 + turn + 1)
+
+    async def send(self, client: httpx.AsyncClient, base_url: str, turn: int, body: str) -> int:
+        if self.channel == "twilio_sms":
+            return await _sms(client, base_url, self.address, self.webhook_id(turn), body)
+        return await _telegram(client, int(self.address), int(self.webhook_id(turn)), body)
+
+
 async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrency: int, spacing: float,
-                 duplicates_every: int = 10, during: Optional[Any] = None) -> dict[str, Any]:
-    """Each person sends their messages `spacing` s apart without waiting; failed webhooks are retried like Twilio would."""
+                 duplicates_every: int = 10, during: Optional[Any] = None, reporters: int = 0) -> dict[str, Any]:
+    """Each person sends their messages `spacing` s apart without waiting; failed webhooks are retried like Twilio
+    and Telegram would, with the same id. `reporters` more people each report a child at risk during the load."""
     run = uuid.uuid4().hex[:6]
     sent: dict[str, list[str]] = {}
     failures = 0
     retries = 0
     semaphore = asyncio.Semaphore(concurrency)
+    messages = [m for _, m in scripts] + [["hello", CHILD_REPORT, "please help me"]] * reporters
+    child_conversations: list[str] = []
 
-    async def deliver(client: httpx.AsyncClient, phone: str, sid: str, body: str) -> None:
+    async def deliver(client: httpx.AsyncClient, person: Person, turn: int, body: str) -> None:
         nonlocal failures, retries
         for attempt in range(6):
             try:
-                status = await _sms(client, stack.base_url, phone, sid, body)
-                if status == 200:
+                if await person.send(client, stack.base_url, turn, body) == 200:
                     return
             except httpx.HTTPError:
                 pass
             retries += 1
-            await asyncio.sleep(1.0 + attempt)  # the same MessageSid again, as a retrying client does
+            await asyncio.sleep(1.0 + attempt)  # the same id again, as a retrying client does
         failures += 1
 
-    async def person(client: httpx.AsyncClient, index: int, messages: list[str]) -> None:
+    async def speak(client: httpx.AsyncClient, person: Person, texts: list[str]) -> None:
         async with semaphore:
-            phone = _phone(index, run)
-            texts = [f"{m} ({i + 1})" for i, m in enumerate(messages)]  # the same words twice must stay two messages
-            sent[_conversation_id(phone)] = texts
+            sent[person.conversation] = texts
             tasks = []
             for turn, body in enumerate(texts):
-                sid = f"SM{run}{index:05d}{turn:02d}".ljust(34, "0")
-                tasks.append(asyncio.ensure_future(deliver(client, phone, sid, body)))
-                if duplicates_every and (index * 5 + turn) % duplicates_every == 0:
-                    tasks.append(asyncio.ensure_future(deliver(client, phone, sid, body)))  # a webhook sent twice
+                tasks.append(asyncio.ensure_future(deliver(client, person, turn, body)))
+                if duplicates_every and (person.index * 5 + turn) % duplicates_every == 0:
+                    tasks.append(asyncio.ensure_future(deliver(client, person, turn, body)))  # a webhook sent twice
                 await asyncio.sleep(spacing)
             await asyncio.gather(*tasks)
 
+    people = []
+    for index, script in enumerate(messages):
+        person = Person(index, run)
+        if index >= len(scripts):
+            child_conversations.append(person.conversation)
+        texts = [f"{m} ({i + 1})" for i, m in enumerate(script)]  # the same words twice must stay two messages
+        people.append((person, texts))
     started = time.perf_counter()
     limits = httpx.Limits(max_connections=concurrency * 6 + 10)
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=90, limits=limits) as client:
-        work = asyncio.gather(*(person(client, i, m) for i, (_, m) in enumerate(scripts)))
+        work = asyncio.gather(*(speak(client, person, texts) for person, texts in people))
         if during is not None:
             await asyncio.gather(work, during())
         else:
@@ -259,10 +341,13 @@ async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrenc
         if deduplicated != [t for t in texts if t in deduplicated]:
             out_of_order += 1
             examples.append({"sent": texts, "stored": got})
-    return {"people": len(sent), "messages": sum(len(t) for t in sent.values()), "seconds": round(seconds, 1),
-            "lost": lost, "processed_twice": duplicated, "conversations_out_of_order": out_of_order,
-            "webhook_failures_after_retries": failures, "client_retries": retries,
-            "seconds_until_all_handled": settled, "examples": examples[:2]}
+    result = {"people": len(sent), "messages": sum(len(t) for t in sent.values()), "seconds": round(seconds, 1),
+              "lost": lost, "processed_twice": duplicated, "conversations_out_of_order": out_of_order,
+              "webhook_failures_after_retries": failures, "client_retries": retries,
+              "seconds_until_all_handled": settled, "examples": examples[:2]}
+    if reporters:
+        result["child_reports"] = await asyncio.to_thread(stack.child_cases, child_conversations)
+    return result
 
 
 async def waiting_people(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrency: int) -> dict[str, Any]:
@@ -346,7 +431,7 @@ def run(root: Path, model: Path, people: int = 200) -> int:
             await asyncio.to_thread(stack.kill, "Rasa server 1")
             _log("  Rasa server 1 killed")
 
-        report["server_killed"] = asyncio.run(bursts(stack, scripts, 40, 0.15, during=kill_one))
+        report["server_killed"] = asyncio.run(bursts(stack, scripts, 40, 0.15, during=kill_one, reporters=10))
         _log(f"  {report['server_killed']}")
     finally:
         stack.stop()
@@ -364,7 +449,7 @@ def run(root: Path, model: Path, people: int = 200) -> int:
                 skipped.append(why)
             _log(f"  PostgreSQL {'restart ' + why if why else 'restarted'}")
 
-        result = asyncio.run(bursts(stack, scripts[:100], 40, 0.15, during=restart))
+        result = asyncio.run(bursts(stack, scripts[:100], 40, 0.15, during=restart, reporters=10))
         result["after_restart_child_report"] = asyncio.run(child_report_twice(stack))
         report["postgres_restarted"] = {"skipped": skipped[0]} if skipped else result
         _log(f"  {report['postgres_restarted']}")

@@ -50,3 +50,46 @@ class BotApiStandIn:
             return response.json({"ok": True, "result": {"url": getattr(self, "webhook_url", ""), "has_custom_certificate": False,
                                                          "pending_update_count": 0}})
         return response.json({"ok": True, "result": True})
+
+
+class StandInThread:
+    """The stand-in served on its own thread and event loop, for stacks started from synchronous code
+    (the scale test's servers must know its address before the load's event loop exists)."""
+
+    def __init__(self, standin: BotApiStandIn) -> None:
+        import asyncio
+        import socket
+        import threading
+
+        self.standin = standin
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(100)
+        self.base_url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/bot"
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import asyncio
+
+        asyncio.set_event_loop(self.loop)
+
+        async def start() -> None:
+            server = await self.standin.app.create_server(sock=self.sock, return_asyncio_server=True, access_log=False)
+            await server.startup()
+
+        self.loop.run_until_complete(start())
+        self.ready.set()
+        self.loop.run_forever()
+
+    def start(self) -> "StandInThread":
+        self.thread.start()
+        if not self.ready.wait(30):
+            raise RuntimeError("the stand-in Bot API did not start")
+        return self
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.sock.close()
