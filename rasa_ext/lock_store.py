@@ -7,12 +7,14 @@ tickets, so a conversation's messages can be processed at once or out of
 order (rasa issue 9213; the fix was reverted and lives only in Rasa Pro).
 
 Here every step is one Redis script, so it is atomic:
-- issue: the next ticket number of the conversation (INCR), queued with its expiry;
-- try:   drop expired tickets from the head of the queue; true when this ticket is first;
+- issue: the next ticket number of the conversation (INCR), queued;
+- try:   start the head's lifetime when it reaches the head, drop the head once
+         that lifetime is over; true when this ticket is first;
 - release: remove the ticket; the last one out removes the conversation's keys.
 Tickets are served in the order they were issued (Rasa's first-come-first-
-served), and a ticket whose server crashed expires after the lock lifetime,
-so no conversation is blocked for ever. Expiry uses Redis's own clock.
+served), however long a ticket waits behind slow ones; a ticket whose server
+crashed expires one lock lifetime after it reached the head, so no
+conversation is blocked for ever. Expiry uses Redis's own clock.
 """
 
 from __future__ import annotations
@@ -33,29 +35,38 @@ POLL_SECONDS = 0.02
 
 _NOW_MS = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
-_ISSUE = _NOW_MS + """
+_ISSUE = """
 local ticket = redis.call('INCR', KEYS[1])
 local lifetime = tonumber(ARGV[1])
 redis.call('ZADD', KEYS[2], ticket, ticket)
-redis.call('HSET', KEYS[3], ticket, now + lifetime)
+redis.call('HSET', KEYS[3], ticket, -lifetime)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
 return ticket
 """
 
+# A ticket's lifetime starts when it reaches the head of the queue (stored negative until then): a message
+# waiting behind slow ones keeps its place however long it waits; a head nobody takes (its server died)
+# expires one lifetime after it became the head.
 _TRY = _NOW_MS + """
 local ticket = tonumber(ARGV[1])
+local lifetime = tonumber(ARGV[2])
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
 while true do
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
   if not first then return -1 end
-  local expires = tonumber(redis.call('HGET', KEYS[2], first) or '0')
+  local expires = tonumber(redis.call('HGET', KEYS[3], first) or '0')
+  if expires < 0 then
+    expires = now - expires
+    redis.call('HSET', KEYS[3], first, expires)
+  end
   if expires < now then
-    redis.call('ZREM', KEYS[1], first)
-    redis.call('HDEL', KEYS[2], first)
+    redis.call('ZREM', KEYS[2], first)
+    redis.call('HDEL', KEYS[3], first)
     if tonumber(first) == ticket then return -1 end
   elseif tonumber(first) == ticket then
     return 1
   else
-    if not redis.call('ZSCORE', KEYS[1], ticket) then return -1 end
+    if not redis.call('ZSCORE', KEYS[2], ticket) then return -1 end
     return 0
   end
 end
@@ -93,10 +104,9 @@ class AtomicRedisLockStore(LockStore):
         except Exception as exc:
             raise LockError(f"Could not issue a ticket: {exc}") from exc
 
-    def first_in_line(self, conversation_id: Text, ticket: int) -> Optional[bool]:
+    def first_in_line(self, conversation_id: Text, ticket: int, lock_lifetime: float = LOCK_LIFETIME) -> Optional[bool]:
         """True: this ticket holds the lock; False: it waits; None: it expired."""
-        _, queue, expires = self._keys(conversation_id)
-        answer = int(self._try(keys=[queue, expires], args=[ticket]))
+        answer = int(self._try(keys=self._keys(conversation_id), args=[ticket, int(lock_lifetime * 1000)]))
         return None if answer < 0 else bool(answer)
 
     def release(self, conversation_id: Text, ticket: int) -> None:
@@ -105,7 +115,7 @@ class AtomicRedisLockStore(LockStore):
     async def wait_turn(self, conversation_id: Text, ticket: int, lock_lifetime: float = LOCK_LIFETIME) -> None:
         """Return when `ticket` is first in its conversation's queue; LockError if it expired meanwhile."""
         while True:
-            first = await asyncio.to_thread(self.first_in_line, conversation_id, ticket)
+            first = await asyncio.to_thread(self.first_in_line, conversation_id, ticket, lock_lifetime)
             if first is None:
                 raise LockError(f"The lock ticket for a conversation expired before its turn (lifetime {lock_lifetime} s).")
             if first:

@@ -85,6 +85,29 @@ async def test_a_crashed_holder_blocks_the_conversation_only_until_its_ticket_ex
     assert 0.2 <= waited < 3
 
 
+async def test_a_message_waiting_longer_than_the_lifetime_behind_a_slow_one_keeps_its_place():
+    """Under load a message can wait behind its conversation's earlier ones for longer than a lock lifetime;
+    it must not lose its turn (and be processed out of order) while the holder is alive and working."""
+    first, second = two_servers()
+    holder = first.issue_ticket("conv-4", lock_lifetime=0.3)
+    waiting = [second.issue_ticket("conv-4", lock_lifetime=0.3) for _ in range(2)]
+    await first.wait_turn("conv-4", holder, 0.3)
+    await asyncio.sleep(0.25)  # the waiting tickets are now older than their lifetime
+    order = []
+
+    async def message(ticket: int) -> None:
+        await second.wait_turn("conv-4", ticket, 0.3)
+        order.append(ticket)
+        await asyncio.sleep(0.2)
+        second.release("conv-4", ticket)
+
+    tasks = [asyncio.ensure_future(message(t)) for t in waiting]
+    await asyncio.sleep(0.1)
+    first.release("conv-4", holder)
+    await asyncio.gather(*tasks)
+    assert order == waiting
+
+
 def test_no_url_means_the_in_memory_lock_of_a_single_server():
     assert lock_store_endpoint("") is None
     assert lock_store_endpoint(REDIS_URL).type == "rasa_ext.lock_store.AtomicRedisLockStore"
