@@ -62,6 +62,7 @@ class Scaled:
     schemas: list[str] = field(default_factory=list)
     port: int = 0
     telegram: Optional[StandInThread] = None
+    sent_before: int = 0
 
     @property
     def base_url(self) -> str:
@@ -83,7 +84,8 @@ class Scaled:
         self.port = _free_run(self.servers + 2)
         actions_port = self.port + self.servers + 1
         self.database_url, self.tracker_url = self._schema_url(), self._schema_url()
-        self.telegram = StandInThread(BotApiStandIn(BENCH_TELEGRAM_TOKEN)).start()
+        self.telegram = _telegram_standin()
+        self.sent_before = len(self.telegram.standin.sent)
         values = {
             "HELPLINE_API_TOKEN": BENCH_TOKEN, "HELPLINE_PSEUDONYM_KEY": PSEUDONYM_KEY,
             "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
@@ -145,8 +147,6 @@ class Scaled:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-        if self.telegram is not None:
-            self.telegram.stop()
         with create_engine(POSTGRES, future=True).begin() as connection:
             for schema in self.schemas:
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -195,13 +195,26 @@ class Scaled:
                 if not undelivered:
                     break
                 time.sleep(0.5)
+            kinds = {kind: int(n) for kind, n in connection.execute(text("SELECT kind, COUNT(*) FROM outbox GROUP BY kind"))}
         engine.dispose()
-        delivered = sum(1 for m in (self.telegram.standin.sent if self.telegram else []) if str(m.get("chat_id")) == str(RESPONDER_CHAT))
+        sent = self.telegram.standin.sent[self.sent_before:] if self.telegram else []
+        delivered = sum(1 for m in sent if str(m.get("chat_id")) == str(RESPONDER_CHAT))
         return {"reports": len(conversations),
                 "with_exactly_one_unicef_case": sum(1 for c in conversations if cases[c] == 1),
                 "without_a_case": sum(1 for c in conversations if cases[c] == 0),
                 "with_exactly_one_notification": sum(1 for c in conversations if notifications[c] == 1),
-                "notifications_delivered_to_the_responder": delivered, "outbox_rows_not_yet_sent": undelivered}
+                "telegram_messages_to_the_unicef_responder": delivered, "outbox_rows_by_kind": kinds,
+                "outbox_rows_not_yet_sent": undelivered}
+
+
+_STANDIN: list[StandInThread] = []
+
+
+def _telegram_standin() -> StandInThread:
+    """One stand-in Bot API for the whole run (Sanic 21 cannot start a second app in another thread)."""
+    if not _STANDIN:
+        _STANDIN.append(StandInThread(BotApiStandIn(BENCH_TELEGRAM_TOKEN)).start())
+    return _STANDIN[0]
 
 
 def _free_run(count: int) -> int:
