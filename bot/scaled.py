@@ -72,6 +72,8 @@ http {{
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto $scheme;
+            # when nginx received the request: a busy server queues a conversation's messages by it (channels/ordering.py)
+            proxy_set_header X-Helpline-Arrival $msec;
             proxy_read_timeout 60s;
             # a server that is down or refuses: try the next one (webhooks carry ids, so a retry is processed once)
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;

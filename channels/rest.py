@@ -21,6 +21,7 @@ from bot import logsafety
 from bot.ratelimit import Verdict
 from channels.auth import token_status
 from channels.handoff import pending_for_rest, to_responder
+from channels.ordering import arrival_stamp
 from channels.services import ChannelServices, default_services
 from channels.turn import Turn, refused_answer
 
@@ -76,7 +77,7 @@ class RestInput(InputChannel):
             sender = sender.strip()
             logsafety.hide(raw or "", sender)  # the sender id too: after an erasure nothing of it may remain in a log
             services = self._services()
-            async with services.order.turn(sender):  # before any other work: the conversation's messages keep their order
+            async with services.order.turn(sender, arrival_stamp(request.headers)):  # before any other work: the conversation's messages keep their order
                 turn = Turn.start(services, self.name(), sender, raw or "")
                 verdict = await turn.rate_verdict()
                 if verdict is not Verdict.ALLOW:

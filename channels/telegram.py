@@ -29,6 +29,7 @@ from bot.inbound import Arrival
 from bot.ratelimit import Verdict
 from bot.transient import is_transient
 from channels.handoff import safe_answer, to_responder
+from channels.ordering import arrival_stamp
 from channels.services import ChannelServices, default_services
 from channels.turn import Turn, answers_if_processed, message_id, refused_answer
 
@@ -144,7 +145,7 @@ class TelegramInput(InputChannel):
                 payload = None
             if isinstance(payload, dict):
                 try:
-                    await self.handle(payload, on_new_message, request.app)
+                    await self.handle(payload, on_new_message, request.app, arrival_stamp(request.headers))
                 except Exception as error:
                     if is_transient(error):  # a store is down: not handled, so Telegram's retry of it will be
                         logger.warning("A Telegram update could not be handled now; Telegram sends it again", exc_info=True)
@@ -154,7 +155,8 @@ class TelegramInput(InputChannel):
 
         return webhook
 
-    async def handle(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any = None) -> None:
+    async def handle(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any = None,
+                     arrived_at: Optional[float] = None) -> None:
         from telegram import Update
 
         bot = await self._bot()
@@ -181,7 +183,7 @@ class TelegramInput(InputChannel):
         services = self._services()
         conversation = services.conversation_id(self.name(), str(chat.id))
         logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
-        async with services.order.turn(conversation):  # taken before any other work: the chat's messages keep their order
+        async with services.order.turn(conversation, arrived_at):  # taken before any other work: the chat's messages keep their order
             arrival = await asyncio.to_thread(services.inbound.arrival, self.name(), str(update.update_id), conversation)
             if arrival is Arrival.DONE:
                 return

@@ -36,6 +36,7 @@ from bot.inbound import Arrival
 from bot.ratelimit import Verdict
 from bot.transient import is_transient
 from channels.handoff import safe_answer, to_responder
+from channels.ordering import arrival_stamp
 from channels.services import ChannelServices, default_services
 from channels.turn import Turn, answers_if_processed, message_id, refused_answer
 
@@ -147,12 +148,13 @@ class TwilioSmsInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return await self.handle(request.body or b"", request.headers.get("X-Twilio-Signature", ""), on_new_message, request.app)
+            return await self.handle(request.body or b"", request.headers.get("X-Twilio-Signature", ""), on_new_message, request.app,
+                                     arrival_stamp(request.headers))
 
         return webhook
 
     async def handle(self, raw_body: bytes, signature: str, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                     app: Any = None) -> HTTPResponse:
+                     app: Any = None, arrived_at: Optional[float] = None) -> HTTPResponse:
         """The whole webhook, from raw body and signature to the HTTP answer."""
         fields = form_fields(raw_body)
         if not signature or not self.validator.validate(self.url, fields, signature):
@@ -166,7 +168,8 @@ class TwilioSmsInput(InputChannel):
         conversation = services.conversation_id(self.name(), sender)
         logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
         # the conversation's turn is taken now, before any other work, so its messages keep their order
-        work = asyncio.ensure_future(self._in_turn(services, conversation, fields, sender, message_sid, on_new_message, app))
+        work = asyncio.ensure_future(self._in_turn(services, conversation, fields, sender, message_sid, on_new_message, app,
+                                                   arrived_at=arrived_at))
         done, _ = await asyncio.wait({work}, timeout=REPLY_IN_RESPONSE_SECONDS)
         if done:
             return twiml(work.result())
@@ -177,10 +180,10 @@ class TwilioSmsInput(InputChannel):
 
     async def _in_turn(self, services: ChannelServices, conversation: str, fields: dict[str, Any], sender: str,
                        message_sid: str, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any,
-                       replay: bool = False) -> list[str]:
+                       replay: bool = False, arrived_at: Optional[float] = None) -> list[str]:
         """Everything after the signature, in the conversation's turn; returns the SMS bodies to answer with.
         `replay`: handled again by the sweep, which keeps the message if the database is still down."""
-        async with services.order.turn(conversation):
+        async with services.order.turn(conversation, arrived_at):
             new_conversation = False
             try:
                 # kept encrypted until handled, with the number to answer: the sweep needs nothing else

@@ -38,19 +38,35 @@ _NOW_MS = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + mat
 _ISSUE = """
 local ticket = redis.call('INCR', KEYS[1])
 local lifetime = tonumber(ARGV[1])
-redis.call('ZADD', KEYS[2], ticket, ticket)
+local place = ticket
+if ARGV[2] ~= '' then place = tonumber(ARGV[2]) * 1000 + ticket % 1000 end
+redis.call('ZADD', KEYS[2], place, ticket)
 redis.call('HSET', KEYS[3], ticket, -lifetime)
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
 return ticket
 """
 
 # A ticket's lifetime starts when it reaches the head of the queue (stored negative until then): a message
 # waiting behind slow ones keeps its place however long it waits; a head nobody takes (its server died)
-# expires one lifetime after it became the head.
+# expires one lifetime after it became the head. The holder keeps the lock until it releases it or its
+# lifetime ends, even if a ticket placed before it arrives meanwhile (tickets placed by arrival time).
 _TRY = _NOW_MS + """
 local ticket = tonumber(ARGV[1])
 local lifetime = tonumber(ARGV[2])
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
+local holder = redis.call('GET', KEYS[4])
+if holder then
+  local held_until = tonumber(redis.call('HGET', KEYS[3], holder) or '0')
+  if held_until >= now then
+    if tonumber(holder) == ticket then return 1 end
+    if not redis.call('ZSCORE', KEYS[2], ticket) then return -1 end
+    return 0
+  end
+  redis.call('ZREM', KEYS[2], holder)
+  redis.call('HDEL', KEYS[3], holder)
+  redis.call('DEL', KEYS[4])
+  if tonumber(holder) == ticket then return -1 end
+end
 while true do
   local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
   if not first then return -1 end
@@ -64,6 +80,7 @@ while true do
     redis.call('HDEL', KEYS[3], first)
     if tonumber(first) == ticket then return -1 end
   elseif tonumber(first) == ticket then
+    redis.call('SET', KEYS[4], ticket, 'PX', lifetime * 2)
     return 1
   else
     if not redis.call('ZSCORE', KEYS[2], ticket) then return -1 end
@@ -75,7 +92,8 @@ end
 _RELEASE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
-if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
+if redis.call('GET', KEYS[4]) == ARGV[1] then redis.call('DEL', KEYS[4]) end
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4]) end
 return 1
 """
 
@@ -96,11 +114,12 @@ class AtomicRedisLockStore(LockStore):
 
     def _keys(self, conversation_id: Text) -> list[str]:
         base = f"{self.prefix}{conversation_id}"
-        return [f"{base}:seq", f"{base}:queue", f"{base}:expires"]
+        return [f"{base}:seq", f"{base}:queue", f"{base}:expires", f"{base}:holder"]
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, place: Optional[int] = None) -> int:
+        """A new ticket; served in issue order, or by `place` (an arrival time in ms; ties in issue order)."""
         try:
-            return int(self._issue(keys=self._keys(conversation_id), args=[int(lock_lifetime * 1000)]))
+            return int(self._issue(keys=self._keys(conversation_id), args=[int(lock_lifetime * 1000), "" if place is None else int(place)]))
         except Exception as exc:
             raise LockError(f"Could not issue a ticket: {exc}") from exc
 

@@ -108,6 +108,30 @@ async def test_a_message_waiting_longer_than_the_lifetime_behind_a_slow_one_keep
     assert order == waiting
 
 
+async def test_tickets_placed_by_arrival_time_are_served_in_that_order_and_never_overtake_the_holder():
+    """nginx stamps when a message arrived; a server that reads it late still queues it by that stamp."""
+    first, second = two_servers()
+    holder = first.issue_ticket("conv-5", 5, place=1_000)
+    assert first.first_in_line("conv-5", holder, 5) is True
+    late = second.issue_ticket("conv-5", 5, place=3_000)
+    early = second.issue_ticket("conv-5", 5, place=2_000)  # arrived before `late`, read after it
+    before_holder = second.issue_ticket("conv-5", 5, place=500)  # arrived even before the holder, read last
+    assert second.first_in_line("conv-5", before_holder, 5) is False  # the holder keeps the lock
+    order = []
+
+    async def message(ticket: int) -> None:
+        await second.wait_turn("conv-5", ticket, 5)
+        order.append(ticket)
+        second.release("conv-5", ticket)
+
+    tasks = [asyncio.ensure_future(message(t)) for t in (late, early, before_holder)]
+    await asyncio.sleep(0.1)
+    assert order == []
+    first.release("conv-5", holder)
+    await asyncio.gather(*tasks)
+    assert order == [before_holder, early, late]
+
+
 def test_no_url_means_the_in_memory_lock_of_a_single_server():
     assert lock_store_endpoint("") is None
     assert lock_store_endpoint(REDIS_URL).type == "rasa_ext.lock_store.AtomicRedisLockStore"
