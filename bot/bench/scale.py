@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -244,23 +245,49 @@ def _conversation_id(address: str, channel: str = "twilio_sms") -> str:
     return pseudonym(channel, address, PSEUDONYM_KEY)
 
 
-async def _sms(client: httpx.AsyncClient, base_url: str, phone: str, sid: str, body: str) -> int:
+def _write(base_url: str, path: str, body: bytes, headers: dict[str, str]) -> socket.socket:
+    """Connect and write the whole request now, blocking: when this returns the request is in nginx's socket
+    buffer, so a person's messages reach the helpline in the order they were sent (with a pooled HTTP client,
+    a request waiting for a connection was sometimes written after a later one: the load's own disorder)."""
+    host, _, port = base_url.split("://", 1)[1].partition(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(body)}\r\n"
+                 f"Connection: close\r\n{head}\r\n".encode() + body)
+    sock.setblocking(False)
+    return sock
+
+
+async def _status(sock: socket.socket, timeout: float = 90.0) -> int:
+    """The HTTP status of the answer on a socket written by `_write`."""
+    reader, writer = await asyncio.open_connection(sock=sock)
+    try:
+        line = await asyncio.wait_for(reader.readline(), timeout)
+        await asyncio.wait_for(reader.read(), timeout)
+        return int(line.split()[1]) if line.startswith(b"HTTP/") else 0
+    finally:
+        writer.close()
+
+
+def _sms_request(base_url: str, phone: str, sid: str, body: str) -> socket.socket:
     from twilio.request_validator import RequestValidator
 
     fields = {"MessageSid": sid, "AccountSid": "ACscale", "From": phone, "To": "+15005550006", "Body": body, "NumMedia": "0"}
     signature = RequestValidator(BENCH_TWILIO_TOKEN).compute_signature(f"{base_url}/webhooks/twilio_sms/webhook", fields)
-    response = await client.post("/webhooks/twilio_sms/webhook", content=urlencode(fields).encode(),
-                                 headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
-    return response.status_code
+    return _write(base_url, "/webhooks/twilio_sms/webhook", urlencode(fields).encode(),
+                  {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
 
 
-async def _telegram(client: httpx.AsyncClient, chat: int, update_id: int, body: str) -> int:
+def _telegram_request(base_url: str, chat: int, update_id: int, body: str) -> socket.socket:
     update = {"update_id": update_id, "message": {"message_id": update_id, "date": int(time.time()), "text": body,
                                                   "chat": {"id": chat, "type": "private"},
                                                   "from": {"id": chat, "is_bot": False, "first_name": "P"}}}
-    response = await client.post("/webhooks/telegram/webhook", content=json.dumps(update),
-                                 headers={"X-Telegram-Bot-Api-Secret-Token": BENCH_TELEGRAM_SECRET, "Content-Type": "application/json"})
-    return response.status_code
+    return _write(base_url, "/webhooks/telegram/webhook", json.dumps(update).encode(),
+                  {"X-Telegram-Bot-Api-Secret-Token": BENCH_TELEGRAM_SECRET, "Content-Type": "application/json"})
+
+
+async def _sms(base_url: str, phone: str, sid: str, body: str) -> int:
+    return await _status(_sms_request(base_url, phone, sid, body))
 
 
 @dataclass
@@ -284,10 +311,10 @@ class Person:
         return f"SM{self.run}{self.index:05d}{turn:02d}".ljust(34, "0") if self.channel == "twilio_sms" else \
             str(self.index * 100 + turn + 1)
 
-    async def send(self, client: httpx.AsyncClient, base_url: str, turn: int, body: str) -> int:
+    def write(self, base_url: str, turn: int, body: str) -> socket.socket:
         if self.channel == "twilio_sms":
-            return await _sms(client, base_url, self.address, self.webhook_id(turn), body)
-        return await _telegram(client, int(self.address), int(self.webhook_id(turn)), body)
+            return _sms_request(base_url, self.address, self.webhook_id(turn), body)
+        return _telegram_request(base_url, int(self.address), int(self.webhook_id(turn)), body)
 
 
 async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrency: int, spacing: float,
@@ -302,48 +329,56 @@ async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrenc
     messages = [m for _, m in scripts] + [["hello", CHILD_REPORT, "please help me"]] * reporters
     child_conversations: list[str] = []
 
-    async def deliver(client: httpx.AsyncClient, person: Person, turn: int, body: str) -> None:
+    def write(person: Person, turn: int, body: str) -> Optional[socket.socket]:
+        try:
+            return person.write(stack.base_url, turn, body)
+        except OSError:
+            return None
+
+    async def deliver(person: Person, turn: int, body: str, sock: Optional[socket.socket]) -> None:
         nonlocal failures, retries
         for attempt in range(6):
             try:
-                if await person.send(client, stack.base_url, turn, body) == 200:
+                if sock is not None and await _status(sock) == 200:
                     return
-            except httpx.HTTPError:
+            except (OSError, asyncio.TimeoutError, ValueError, IndexError):
                 pass
             retries += 1
             await asyncio.sleep(1.0 + attempt)  # the same id again, as a retrying client does
+            sock = write(person, turn, body)
         failures += 1
 
-    async def speak(client: httpx.AsyncClient, person: Person, texts: list[str]) -> None:
+    async def speak(person: Person, texts: list[str]) -> None:
         async with semaphore:
             sent[person.conversation] = texts
             tasks = []
             for turn, body in enumerate(texts):
-                tasks.append(asyncio.ensure_future(deliver(client, person, turn, body)))
-                if duplicates_every and (person.index * 5 + turn) % duplicates_every == 0:
-                    tasks.append(asyncio.ensure_future(deliver(client, person, turn, body)))  # a webhook sent twice
+                tasks.append(asyncio.ensure_future(deliver(person, turn, body, write(person, turn, body))))
+                if duplicates_every and (person.index * 5 + turn) % duplicates_every == 0:  # a webhook sent twice
+                    tasks.append(asyncio.ensure_future(deliver(person, turn, body, write(person, turn, body))))
                 await asyncio.sleep(spacing)
             await asyncio.gather(*tasks)
 
     people = []
+    channel_of: dict[str, str] = {}
     for index, script in enumerate(messages):
         person = Person(index, run)
+        channel_of[person.conversation] = person.channel
         if index >= len(scripts):
             child_conversations.append(person.conversation)
         texts = [f"{m} ({i + 1})" for i, m in enumerate(script)]  # the same words twice must stay two messages
         people.append((person, texts))
     started = time.perf_counter()
-    limits = httpx.Limits(max_connections=concurrency * 6 + 10)
-    async with httpx.AsyncClient(base_url=stack.base_url, timeout=90, limits=limits) as client:
-        work = asyncio.gather(*(speak(client, person, texts) for person, texts in people))
-        if during is not None:
-            await asyncio.gather(work, during())
-        else:
-            await work
+    work = asyncio.gather(*(speak(person, texts) for person, texts in people))
+    if during is not None:
+        await asyncio.gather(work, during())
+    else:
+        await work
     seconds = time.perf_counter() - started
     settled = await asyncio.to_thread(stack.wait_until_handled)
     stored = stack.tracker_texts()
     lost = duplicated = out_of_order = 0
+    out_of_order_by_channel: dict[str, int] = {}
     examples: list[dict[str, Any]] = []
     for conversation, texts in sent.items():
         got = stored.get(conversation, [])
@@ -353,9 +388,11 @@ async def bursts(stack: Scaled, scripts: list[tuple[str, list[str]]], concurrenc
         deduplicated = list(dict.fromkeys(kept))
         if deduplicated != [t for t in texts if t in deduplicated]:
             out_of_order += 1
-            examples.append({"sent": texts, "stored": got})
+            out_of_order_by_channel[channel_of[conversation]] = out_of_order_by_channel.get(channel_of[conversation], 0) + 1
+            examples.append({"channel": channel_of[conversation], "sent": texts, "stored": got})
     result = {"people": len(sent), "messages": sum(len(t) for t in sent.values()), "seconds": round(seconds, 1),
               "lost": lost, "processed_twice": duplicated, "conversations_out_of_order": out_of_order,
+              "out_of_order_by_channel": out_of_order_by_channel,
               "webhook_failures_after_retries": failures, "client_retries": retries,
               "seconds_until_all_handled": settled, "examples": examples[:2]}
     if reporters:
@@ -374,9 +411,8 @@ async def child_report_twice(stack: Scaled) -> dict[str, Any]:
     """A child's report sent twice with the same MessageSid (and once more as a new message), through nginx."""
     phone = _phone(999_999, uuid.uuid4().hex[:6])
     body = "I am 13 and the man where I work beats me and locks me in at night"
-    async with httpx.AsyncClient(base_url=stack.base_url, timeout=90) as client:
-        statuses = await asyncio.gather(*(_sms(client, stack.base_url, phone, "SMchild".ljust(34, "0"), body) for _ in range(2)))
-        statuses.append(await _sms(client, stack.base_url, phone, "SMchild2".ljust(34, "0"), body))
+    statuses = list(await asyncio.gather(*(_sms(stack.base_url, phone, "SMchild".ljust(34, "0"), body) for _ in range(2))))
+    statuses.append(await _sms(stack.base_url, phone, "SMchild2".ljust(34, "0"), body))
     await asyncio.to_thread(stack.wait_until_handled)
     engine = create_engine(stack.database_url, future=True)
     conversation = _conversation_id(phone)
