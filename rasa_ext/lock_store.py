@@ -7,14 +7,17 @@ tickets, so a conversation's messages can be processed at once or out of
 order (rasa issue 9213; the fix was reverted and lives only in Rasa Pro).
 
 Here every step is one Redis script, so it is atomic:
-- issue: the next ticket number of the conversation (INCR), queued;
-- try:   start the head's lifetime when it reaches the head, drop the head once
-         that lifetime is over; true when this ticket is first;
+- issue: the next ticket number of the conversation (INCR), queued (by issue
+         order, or by a given arrival time);
+- try:   note that the ticket's server is still waiting for it; drop a holder
+         whose lifetime is over and a head whose server stopped asking; true
+         when this ticket holds the lock (first in the queue, nobody holding);
 - release: remove the ticket; the last one out removes the conversation's keys.
 Tickets are served in the order they were issued (Rasa's first-come-first-
-served), however long a ticket waits behind slow ones; a ticket whose server
-crashed expires one lock lifetime after it reached the head, so no
-conversation is blocked for ever. Expiry uses Redis's own clock.
+served), however long a ticket waits behind slow ones; a holder whose server
+crashed frees the conversation after the lock lifetime, and the waiting
+tickets of a crashed server leave after WAITER_GRACE_SECONDS, so no
+conversation is blocked for long. Expiry uses Redis's own clock.
 """
 
 from __future__ import annotations
@@ -32,28 +35,36 @@ logger = logging.getLogger(__name__)
 
 # Time between two looks at the queue while another message of the same conversation is processed.
 POLL_SECONDS = 0.02
+MAX_POLL_SECONDS = 0.1
+# A waiting ticket whose server has not asked about it for this long is dropped (the server stopped). Generous:
+# a saturated server asks late; far shorter than a lock lifetime, so a dead server's queued messages
+# do not block their conversation one lifetime each.
+WAITER_GRACE_SECONDS = 10.0
 
 _NOW_MS = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
-_ISSUE = """
+_ISSUE = _NOW_MS + """
 local ticket = redis.call('INCR', KEYS[1])
 local lifetime = tonumber(ARGV[1])
 local place = ticket
 if ARGV[2] ~= '' then place = tonumber(ARGV[2]) * 1000 + ticket % 1000 end
 redis.call('ZADD', KEYS[2], place, ticket)
 redis.call('HSET', KEYS[3], ticket, -lifetime)
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
+redis.call('HSET', KEYS[5], ticket, now)
+for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
 return ticket
 """
 
-# A ticket's lifetime starts when it reaches the head of the queue (stored negative until then): a message
-# waiting behind slow ones keeps its place however long it waits; a head nobody takes (its server died)
-# expires one lifetime after it became the head. The holder keeps the lock until it releases it or its
-# lifetime ends, even if a ticket placed before it arrives meanwhile (tickets placed by arrival time).
+# Waiting tickets are kept alive by their server asking (every POLL_SECONDS): one not asked about for
+# WAITER_GRACE belongs to a server that stopped, and leaves the queue when it reaches the head. A ticket's
+# lifetime starts when it takes the lock: the holder keeps it until it releases it or that lifetime ends
+# (its server died), even if a ticket placed before it arrives meanwhile (tickets placed by arrival time).
 _TRY = _NOW_MS + """
 local ticket = tonumber(ARGV[1])
 local lifetime = tonumber(ARGV[2])
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
+local grace = tonumber(ARGV[3])
+for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], lifetime * 2) end
+if redis.call('ZSCORE', KEYS[2], ticket) then redis.call('HSET', KEYS[5], ticket, now) end
 local holder = redis.call('GET', KEYS[4])
 if holder then
   local held_until = tonumber(redis.call('HGET', KEYS[3], holder) or '0')
@@ -64,22 +75,21 @@ if holder then
   end
   redis.call('ZREM', KEYS[2], holder)
   redis.call('HDEL', KEYS[3], holder)
+  redis.call('HDEL', KEYS[5], holder)
   redis.call('DEL', KEYS[4])
   if tonumber(holder) == ticket then return -1 end
 end
 while true do
   local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
   if not first then return -1 end
-  local expires = tonumber(redis.call('HGET', KEYS[3], first) or '0')
-  if expires < 0 then
-    expires = now - expires
-    redis.call('HSET', KEYS[3], first, expires)
-  end
-  if expires < now then
+  local seen = tonumber(redis.call('HGET', KEYS[5], first) or '0')
+  if now - seen > grace then
     redis.call('ZREM', KEYS[2], first)
     redis.call('HDEL', KEYS[3], first)
+    redis.call('HDEL', KEYS[5], first)
     if tonumber(first) == ticket then return -1 end
   elseif tonumber(first) == ticket then
+    redis.call('HSET', KEYS[3], ticket, now + lifetime)
     redis.call('SET', KEYS[4], ticket, 'PX', lifetime * 2)
     return 1
   else
@@ -92,8 +102,9 @@ end
 _RELEASE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 if redis.call('GET', KEYS[4]) == ARGV[1] then redis.call('DEL', KEYS[4]) end
-if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4]) end
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
 return 1
 """
 
@@ -108,13 +119,14 @@ class AtomicRedisLockStore(LockStore):
         url = url or (endpoint_config.url if endpoint_config else None) or "redis://127.0.0.1:6379/0"
         self.red = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.prefix = key_prefix
+        self.waiter_grace = WAITER_GRACE_SECONDS
         self._issue = self.red.register_script(_ISSUE)
         self._try = self.red.register_script(_TRY)
         self._release = self.red.register_script(_RELEASE)
 
     def _keys(self, conversation_id: Text) -> list[str]:
         base = f"{self.prefix}{conversation_id}"
-        return [f"{base}:seq", f"{base}:queue", f"{base}:expires", f"{base}:holder"]
+        return [f"{base}:seq", f"{base}:queue", f"{base}:expires", f"{base}:holder", f"{base}:seen"]
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, place: Optional[int] = None) -> int:
         """A new ticket; served in issue order, or by `place` (an arrival time in ms; ties in issue order)."""
@@ -125,7 +137,7 @@ class AtomicRedisLockStore(LockStore):
 
     def first_in_line(self, conversation_id: Text, ticket: int, lock_lifetime: float = LOCK_LIFETIME) -> Optional[bool]:
         """True: this ticket holds the lock; False: it waits; None: it expired."""
-        answer = int(self._try(keys=self._keys(conversation_id), args=[ticket, int(lock_lifetime * 1000)]))
+        answer = int(self._try(keys=self._keys(conversation_id), args=[ticket, int(lock_lifetime * 1000), int(self.waiter_grace * 1000)]))
         return None if answer < 0 else bool(answer)
 
     def release(self, conversation_id: Text, ticket: int) -> None:
@@ -133,13 +145,15 @@ class AtomicRedisLockStore(LockStore):
 
     async def wait_turn(self, conversation_id: Text, ticket: int, lock_lifetime: float = LOCK_LIFETIME) -> None:
         """Return when `ticket` is first in its conversation's queue; LockError if it expired meanwhile."""
+        pause = POLL_SECONDS
         while True:
             first = await asyncio.to_thread(self.first_in_line, conversation_id, ticket, lock_lifetime)
             if first is None:
                 raise LockError(f"The lock ticket for a conversation expired before its turn (lifetime {lock_lifetime} s).")
             if first:
                 return
-            await asyncio.sleep(POLL_SECONDS)
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, MAX_POLL_SECONDS)  # a long queue is asked about less often
 
     @asynccontextmanager
     async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,

@@ -78,7 +78,8 @@ async def test_concurrent_lock_users_never_overlap():
 
 async def test_a_crashed_holder_blocks_the_conversation_only_until_its_ticket_expires():
     first, second = two_servers()
-    first.issue_ticket("conv-3", lock_lifetime=0.3)  # this server dies holding the lock
+    ticket = first.issue_ticket("conv-3", lock_lifetime=0.3)
+    assert first.first_in_line("conv-3", ticket, 0.3)  # this server dies holding the lock
     started = time.monotonic()
     async with second.lock("conv-3"):
         waited = time.monotonic() - started
@@ -130,6 +131,23 @@ async def test_tickets_placed_by_arrival_time_are_served_in_that_order_and_never
     first.release("conv-5", holder)
     await asyncio.gather(*tasks)
     assert order == [before_holder, early, late]
+
+
+async def test_the_waiting_messages_of_a_server_that_stopped_block_nobody_for_long():
+    """A server killed with several messages of a conversation queued: each would otherwise hold up the
+    conversation one lock lifetime when it reaches the head."""
+    first, second = two_servers()
+    for store in (first, second):
+        store.waiter_grace = 0.3
+    holder = second.issue_ticket("conv-6", 30)
+    assert second.first_in_line("conv-6", holder, 30)
+    for _ in range(3):
+        first.issue_ticket("conv-6", 30)  # queued on the server that is about to stop
+    later = second.issue_ticket("conv-6", 30)
+    second.release("conv-6", holder)
+    started = time.monotonic()
+    await second.wait_turn("conv-6", later, 30)
+    assert time.monotonic() - started < 2  # not 3 x 30 s
 
 
 def test_no_url_means_the_in_memory_lock_of_a_single_server():
