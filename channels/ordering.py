@@ -7,26 +7,29 @@ of order. So each channel takes a ticket the moment a message is read
 (before any database work), and waits for its turn before handling it.
 
 Behind nginx (`helpline run --servers N`) every request carries the time
-nginx received it (X-Helpline-Arrival). A saturated server reads requests
-late and not always in arrival order (a request on a new connection needs
-more turns of the event loop than one on an open connection: measured in
-`helpline scale-test`, 2 of 100 conversations), so a ticket is placed by that
-time and waits a short settling window before it may be served: a message
-that arrived earlier but was read a little later still goes first. The
-window follows the server's own event-loop delay (SETTLE_FLOOR when idle).
+nginx received it (X-Helpline-Arrival), and nginx sends each conversation to
+one server. A saturated server does not always read requests in arrival
+order: a request on a new connection needs a few more turns of the event loop
+than one on an open connection (measured in `helpline scale-test`: 2 of 100
+conversations). So a ticket is placed by nginx's time and waits SETTLE_TURNS
+turns of the event loop before it may be served: a message that arrived
+earlier but was read a little later still goes first. When the server keeps
+up, those turns take microseconds; when it is saturated, a few of its turns.
 
 With HELPLINE_LOCK_STORE_URL the tickets live in Redis and are shared by
 every server (rasa_ext/lock_store.py, under their own keys); without it, one
-server orders its own messages with a fair asyncio lock per conversation.
+server orders its own messages in memory, the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
+import heapq
+import itertools
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Optional
 
 logger = logging.getLogger(__name__)
@@ -34,8 +37,9 @@ logger = logging.getLogger(__name__)
 # A turn whose server died frees the conversation after this long (a normal turn takes well under a second).
 TICKET_LIFETIME_SECONDS = 30.0
 ARRIVAL_HEADER = "X-Helpline-Arrival"
-SETTLE_FLOOR = 0.03  # seconds: the wait when the server keeps up
-SETTLE_CEILING = 3.0
+# Turns of the event loop a placed ticket waits, so that an earlier message read a little later gets in front:
+# a request on a new connection reaches its handler about three turns after one on an open connection.
+SETTLE_TURNS = 4
 # a stamp further from this server's clock than this is not nginx's (a forged header, or clocks apart): ignored
 STAMP_TOLERANCE = 60.0
 
@@ -53,30 +57,35 @@ def arrival_stamp(headers: Any, now: Optional[float] = None) -> Optional[float]:
     return stamp
 
 
-class LoopDelay:
-    """How late this process's event loop runs timers now: the longest delay seen in the last few seconds."""
+async def settle() -> None:
+    for _ in range(SETTLE_TURNS):
+        await asyncio.sleep(0)  # one turn of the event loop each
 
-    def __init__(self, interval: float = 0.05, window: float = 3.0) -> None:
-        self.interval = interval
-        self.samples: collections.deque[tuple[float, float]] = collections.deque()
-        self.window = window
-        self._task: Optional[asyncio.Task] = None
 
-    def ensure_running(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._watch())
+@dataclass(order=True)
+class _Waiting:
+    place: tuple[float, int]
+    woken: "asyncio.Future[None]" = field(compare=False)
 
-    async def _watch(self) -> None:
-        while True:
-            started = time.monotonic()
-            await asyncio.sleep(self.interval)
-            now = time.monotonic()
-            self.samples.append((now, max(0.0, now - started - self.interval)))
-            while self.samples and self.samples[0][0] < now - self.window:
-                self.samples.popleft()
 
-    def recent(self) -> float:
-        return max((delay for _, delay in self.samples), default=0.0)
+@dataclass
+class _LocalQueue:
+    """One server's queue for one conversation: served by place, one holder at a time."""
+
+    waiting: list[_Waiting] = field(default_factory=list)
+    held: bool = False
+
+    def take(self, entry: _Waiting) -> bool:
+        if self.held or not self.waiting or self.waiting[0] is not entry:
+            return False
+        heapq.heappop(self.waiting)
+        self.held = True
+        return True
+
+    def release(self) -> None:
+        self.held = False
+        if self.waiting and not self.waiting[0].woken.done():
+            self.waiting[0].woken.set_result(None)
 
 
 class ConversationOrder:
@@ -86,38 +95,23 @@ class ConversationOrder:
             from rasa_ext.lock_store import AtomicRedisLockStore
 
             self.store = AtomicRedisLockStore(url=redis_url, key_prefix="helpline:order:")
-        self._local: dict[str, asyncio.Lock] = {}
-        self.delay = LoopDelay()
-
-    def settle_seconds(self) -> float:
-        """Long enough for a request that arrived earlier to be read: a few turns of this event loop."""
-        return min(SETTLE_CEILING, SETTLE_FLOOR + 4 * self.delay.recent())
-
-    async def _settle(self, arrived_at: Optional[float]) -> None:
-        if arrived_at is None:
-            return
-        self.delay.ensure_running()
-        wait = arrived_at + self.settle_seconds() - time.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        self._local: dict[str, _LocalQueue] = {}
+        self._reads = itertools.count()
 
     @contextlib.asynccontextmanager
     async def turn(self, conversation_id: str, arrived_at: Optional[float] = None) -> AsyncIterator[None]:
         """Hold the conversation's turn. The ticket is taken before the first await, placed by `arrived_at`
         (nginx's stamp) when there is one, else by the moment it is taken."""
         if self.store is None:
-            await self._settle(arrived_at)
-            lock = self._local.setdefault(conversation_id, asyncio.Lock())
-            async with lock:
+            async with self._local_turn(conversation_id, arrived_at):
                 yield
-            if not lock.locked() and self._local.get(conversation_id) is lock and not getattr(lock, "_waiters", None):
-                self._local.pop(conversation_id, None)
             return
         ticket: Optional[int] = None
         try:
             place = int(arrived_at * 1000) if arrived_at is not None else None
             ticket = self.store.issue_ticket(conversation_id, TICKET_LIFETIME_SECONDS, place=place)
-            await self._settle(arrived_at)
+            if arrived_at is not None:
+                await settle()
             await self.store.wait_turn(conversation_id, ticket, TICKET_LIFETIME_SECONDS)
         except Exception:
             logger.exception("Conversation order unavailable (Redis?); handling the message anyway")
@@ -129,3 +123,29 @@ class ConversationOrder:
                     await asyncio.to_thread(self.store.release, conversation_id, ticket)
                 except Exception:
                     logger.exception("Could not release a conversation turn; it expires by itself")
+
+    @contextlib.asynccontextmanager
+    async def _local_turn(self, conversation_id: str, arrived_at: Optional[float]) -> AsyncIterator[None]:
+        queue = self._local.setdefault(conversation_id, _LocalQueue())
+        entry = _Waiting((arrived_at if arrived_at is not None else time.time(), next(self._reads)),
+                         asyncio.get_running_loop().create_future())
+        heapq.heappush(queue.waiting, entry)
+        try:
+            if arrived_at is not None:
+                await settle()
+            while not queue.take(entry):
+                await entry.woken
+                entry.woken = asyncio.get_running_loop().create_future()
+        except BaseException:  # cancelled while waiting: leave the queue, let the next one go
+            if entry in queue.waiting:
+                queue.waiting.remove(entry)
+                heapq.heapify(queue.waiting)
+                if not queue.held:
+                    queue.release()
+            raise
+        try:
+            yield
+        finally:
+            queue.release()
+            if not queue.held and not queue.waiting and self._local.get(conversation_id) is queue:
+                self._local.pop(conversation_id, None)

@@ -23,18 +23,23 @@ def test_only_a_plausible_stamp_from_nginx_counts():
 
 
 async def _read_out_of_order(order: ConversationOrder, conversation: str) -> list[str]:
-    """Message 2 is read first; message 1, which nginx received 5 ms earlier, is read 10 ms after it."""
+    """Message 2 is read first; message 1, which nginx received 5 ms earlier, is read two turns of the event
+    loop after it (as a request on a new connection is); message 3 much later."""
     handled: list[str] = []
     received = time.time()
 
-    async def message(name: str, arrived_at: float, read_after: float) -> None:
-        await asyncio.sleep(read_after)
+    async def message(name: str, arrived_at: float, read_after_turns: int) -> None:
+        for _ in range(read_after_turns):
+            await asyncio.sleep(0)
         async with order.turn(conversation, arrived_at):
             handled.append(name)
             await asyncio.sleep(0.01)
 
-    await asyncio.gather(message("second", received + 0.005, 0.0), message("first", received, 0.01),
-                         message("third", received + 0.2, 0.2))
+    async def third() -> None:
+        await asyncio.sleep(0.2)
+        await message("third", received + 0.2, 0)
+
+    await asyncio.gather(message("second", received + 0.005, 0), message("first", received, 2), third())
     return handled
 
 
@@ -60,3 +65,30 @@ async def test_without_a_stamp_messages_keep_the_order_they_were_read_in():
 
     await asyncio.gather(*(message(i) for i in range(5)))
     assert handled == list(range(5))
+
+
+async def test_a_message_given_up_while_waiting_does_not_block_the_conversation():
+    order = ConversationOrder("")
+    handled: list[str] = []
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with order.turn("c"):
+            holding.set()
+            await release.wait()
+            handled.append("first")
+
+    async def message(name: str) -> None:
+        async with order.turn("c"):
+            handled.append(name)
+
+    holder = asyncio.ensure_future(first())
+    await holding.wait()
+    given_up = asyncio.ensure_future(message("given up"))
+    after = asyncio.ensure_future(message("after"))
+    await asyncio.sleep(0.01)
+    given_up.cancel()  # its client went away
+    release.set()
+    await asyncio.wait_for(asyncio.gather(holder, after), 2)
+    assert handled == ["first", "after"]
