@@ -58,6 +58,7 @@ class Scaled:
     model: Path
     servers: int
     lock_kind: str = "atomic"
+    channel_order: bool = True
     home: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="helpline-scale-")))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     schemas: list[str] = field(default_factory=list)
@@ -92,6 +93,7 @@ class Scaled:
             "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "HELPLINE_DATABASE_URL": self.database_url, "HELPLINE_TRACKER_STORE_URL": self.tracker_url,
             "HELPLINE_LOCK_STORE_URL": REDIS, "HELPLINE_LOCK_STORE_KIND": self.lock_kind,
+            "HELPLINE_CHANNEL_ORDER": "on" if self.channel_order else "off",
             "HELPLINE_RUNTIME_DIR": str(self.home), "HELPLINE_PORT": str(self.port),
             "HELPLINE_ACTIONS_PORT": str(actions_port), "HELPLINE_LOG_LEVEL": "WARNING",
             "HELPLINE_RESPONDERS": str(self.home / "responders.yml"),
@@ -443,14 +445,16 @@ def run(root: Path, model: Path, people: int = 200) -> int:
     scripts = conversations(rows, languages, people, seed=11)
     report: dict[str, Any] = {"people": people, "messages_each": 5}
 
-    for kind in ("atomic", "stock"):
-        _log(f"two servers behind nginx, {kind} Redis lock: {people} people x 5 SMS in bursts")
-        stack = Scaled(model, 2, kind)
+    # our atomic lock and Rasa's stock one, each with and without the channels' turn (channels/ordering.py)
+    for kind, turn in (("atomic", True), ("stock", True), ("atomic", False), ("stock", False)):
+        name = f"bursts_{kind}_lock" + ("" if turn else "_without_channel_turn")
+        _log(f"two servers behind nginx, {kind} Redis lock{'' if turn else ', no channel turn'}: {people} people x 5 messages in bursts")
+        stack = Scaled(model, 2, kind, channel_order=turn)
         try:
             stack.start()
-            report[f"bursts_{kind}_lock"] = asyncio.run(bursts(stack, scripts, 40, 0.15))
-            _log(f"  {report[f'bursts_{kind}_lock']}")
-            if kind == "atomic":
+            report[name] = asyncio.run(bursts(stack, scripts, 40, 0.15))
+            _log(f"  {report[name]}")
+            if kind == "atomic" and turn:
                 report["child_report_through_nginx"] = asyncio.run(child_report_twice(stack))
                 _log(f"  child report: {report['child_report_through_nginx']}")
         finally:
