@@ -159,8 +159,8 @@ class TelegramInput(InputChannel):
                      arrived_at: Optional[float] = None) -> None:
         from telegram import Update
 
-        bot = await self._bot()
-        update = Update.de_json(payload, bot)
+        # no await before the conversation's turn is taken: a message must not overtake the one before it here
+        update = Update.de_json(payload, self.bot)
         if update is None or update.update_id is None:
             return
         message = update.message
@@ -168,10 +168,6 @@ class TelegramInput(InputChannel):
         if query is not None:
             chat = query.message.chat if query.message else None
             text = str(query.data or "")
-            try:
-                await query.answer()
-            except Exception:
-                logger.warning("Could not answer a Telegram button press")
         elif message is not None:
             chat = message.chat
             text = message.text or message.caption or ""
@@ -184,6 +180,12 @@ class TelegramInput(InputChannel):
         conversation = services.conversation_id(self.name(), str(chat.id))
         logsafety.hide(conversation)  # after an erasure, not even the pseudonym may remain in a log
         async with services.order.turn(conversation, arrived_at):  # taken before any other work: the chat's messages keep their order
+            bot = await self._bot()
+            if query is not None:
+                try:
+                    await query.answer()
+                except Exception:
+                    logger.warning("Could not answer a Telegram button press")
             arrival = await asyncio.to_thread(services.inbound.arrival, self.name(), str(update.update_id), conversation)
             if arrival is Arrival.DONE:
                 return

@@ -41,9 +41,9 @@ def text_update(update_id, text, chat_id=777, chat_type="private", **extra):
 
 
 @pytest.fixture
-async def world(tmp_path):
+async def world(tmp_path, database_url):
     env = {"HELPLINE_API_TOKEN": "x" * 32, "HELPLINE_PSEUDONYM_KEY": "k" * 32, "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-           "HELPLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}
+           "HELPLINE_DATABASE_URL": database_url}
     services = ChannelServices(load_settings(environ=env, root=tmp_path))
     Base.metadata.create_all(services.engine)
     standin = BotApiStandIn()
