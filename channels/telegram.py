@@ -144,8 +144,10 @@ class TelegramInput(InputChannel):
             except Exception:
                 payload = None
             if isinstance(payload, dict):
+                # shielded: if the caller gives up (nginx's timeout, Telegram's), the update is still handled to the end
+                work = asyncio.ensure_future(self.handle(payload, on_new_message, request.app, arrival_stamp(request.headers)))
                 try:
-                    await self.handle(payload, on_new_message, request.app, arrival_stamp(request.headers))
+                    await asyncio.shield(work)
                 except Exception as error:
                     if is_transient(error):  # a store is down: not handled, so Telegram's retry of it will be
                         logger.warning("A Telegram update could not be handled now; Telegram sends it again", exc_info=True)
@@ -195,6 +197,9 @@ class TelegramInput(InputChannel):
             try:
                 await self._in_turn(services, bot, update, message, query, chat, conversation, text, on_new_message, app,
                                     first_attempt=arrival is Arrival.NEW)
+            except asyncio.CancelledError:  # stopped half-way (the server is stopping): not handled
+                retry = True
+                raise
             except Exception as error:
                 retry = is_transient(error)
                 raise

@@ -210,6 +210,9 @@ class TwilioSmsInput(InputChannel):
             outcome: set[str] = set()
             try:
                 return await self._answer(services, conversation, fields, sender, message_sid, new_conversation, on_new_message, app, outcome)
+            except asyncio.CancelledError:  # stopped half-way (the server is stopping): the sweep handles it
+                outcome.add("retry")
+                raise
             finally:  # not reached if this process dies: a retry, or the sweeper, handles the message then
                 if "retry" not in outcome:  # else left unhandled, its text kept encrypted: the sweep handles it again
                     await asyncio.to_thread(_mark_handled, services, self.name(), message_sid, "failed" in outcome)

@@ -55,6 +55,8 @@ async def world(tmp_path, database_url):
             from sqlalchemy.exc import OperationalError
 
             raise OperationalError("SELECT", {}, Exception("the database system is starting up"))
+        if message.text == "slow":
+            await asyncio.sleep(0.3)
         if message.text == "buttons":
             await message.output_channel.send_text_with_buttons(message.sender_id, "choose", [{"title": "English", "payload": "1"}])
         else:
@@ -66,8 +68,8 @@ async def world(tmp_path, database_url):
         app = Sanic(f"telegram_{next(_names)}")
         app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/telegram")
         async with served(app) as client:
-            async def post(update, secret=SECRET):
-                return await client.post("/webhooks/telegram/webhook", content=json.dumps(update),
+            async def post(update, secret=SECRET, timeout=10):
+                return await client.post("/webhooks/telegram/webhook", content=json.dumps(update), timeout=timeout,
                                          headers={"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"})
             post.app = app  # type: ignore[attr-defined]
             yield post, standin, seen, services
@@ -252,3 +254,27 @@ async def test_an_update_the_bot_could_not_process_because_a_store_was_down_is_p
     assert [m.text for m in seen] == ["store down once"] * 2
     assert answers(standin)[1:] == ["echo store down once"]  # processed, and the safe answer not repeated
     assert (await post(text_update(71, "store down once"))).status_code == 200 and len(seen) == 2  # handled now
+
+
+async def test_an_update_whose_caller_gives_up_is_still_handled_to_the_end(world):
+    """nginx gives up on a slow answer after 60 s and closes the connection: the update was recorded, and
+    was marked handled though the bot never finished it (8 of 1,030 messages lost in the scale test)."""
+    import httpx
+
+    post, standin, seen, services = world
+    with pytest.raises(httpx.ReadTimeout):
+        await post(text_update(81, "slow"), timeout=0.05)  # the caller hangs up while the bot works
+    from sqlalchemy import select
+
+    from bot.inbound import InboundMessage
+
+    def handled_at():
+        with services.inbound.Session() as session:
+            return session.execute(select(InboundMessage.handled_at).where(InboundMessage.external_id == "81")).scalar()
+
+    for _ in range(100):
+        if handled_at() is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert answers(standin) == ["echo slow"] and [m.text for m in seen] == ["slow"]
+    assert handled_at() is not None  # marked handled after the bot finished, not when the caller left
