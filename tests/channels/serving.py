@@ -48,3 +48,10 @@ def channel_services(tmp_path, store=None, **env):  # type: ignore[no-untyped-de
         services.__dict__["store"] = store
     Base.metadata.create_all(services.engine)
     return services
+
+
+def database_down(*_args: object, **_kwargs: object) -> None:
+    """Stands in for a database call while PostgreSQL restarts."""
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("SELECT 1", {}, Exception("the database system is starting up"))

@@ -16,7 +16,7 @@ from bot.cases.models import Base
 from bot.settings import load_settings
 from channels.services import ChannelServices
 from channels.telegram import TelegramInput, split_text
-from tests.channels.serving import served
+from tests.channels.serving import database_down, served
 from bot.bench.telegram_standin import BotApiStandIn
 
 SECRET = "webhook-secret-0123456789"
@@ -226,16 +226,10 @@ def test_any_update_never_breaks_the_webhook(tmp_path_factory, text, extra, upda
     asyncio.run(channel.handle(update, bot))
 
 
-def _database_down(*_args, **_kwargs):
-    from sqlalchemy.exc import OperationalError
-
-    raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
-
-
 async def test_an_update_that_meets_a_database_restart_is_refused_so_telegram_sends_it_again(world, monkeypatch):
     post, standin, seen, services = world
     recorded = services.inbound.arrival
-    monkeypatch.setattr(services.inbound, "arrival", _database_down)
+    monkeypatch.setattr(services.inbound, "arrival", database_down)
     assert (await post(text_update(61, "help me"))).status_code == 503
     monkeypatch.setattr(services.inbound, "arrival", recorded)
     assert (await post(text_update(61, "help me"))).status_code == 200  # Telegram's retry

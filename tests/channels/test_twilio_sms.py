@@ -20,7 +20,7 @@ from bot.privacy.contacts import Contact
 from bot.settings import load_settings
 from channels.services import ChannelServices
 from channels.twilio_sms import WEBHOOK_PATH, TwilioSmsInput
-from tests.channels.serving import served
+from tests.channels.serving import database_down, served
 
 AUTH_TOKEN = "12345678901234567890123456789012"
 PUBLIC_URL = "https://helpline.example.org"
@@ -286,17 +286,11 @@ def _multi(pairs):
     return FormFields(pairs)
 
 
-def _database_down(*_args, **_kwargs):
-    from sqlalchemy.exc import OperationalError
-
-    raise OperationalError("INSERT INTO inbound_messages", {}, Exception("the database system is starting up"))
-
-
 async def test_an_sms_arriving_while_the_database_is_down_is_kept_on_disk_and_answered_when_it_is_back(world, monkeypatch):
     """Twilio never re-sends an SMS: while its arrival cannot be recorded, this machine's disk keeps it."""
     app, services, seen, late = world
     recorded = services.inbound.arrival
-    monkeypatch.setattr(services.inbound, "arrival", _database_down)
+    monkeypatch.setattr(services.inbound, "arrival", database_down)
     async with served(app) as client:
         during = await post(client, sms_fields("they took my passport", sid="SMdown"))
     assert during.status_code == 200 and "<Message>" in during.text  # a safe answer now
@@ -331,7 +325,7 @@ async def test_an_sms_the_bot_could_not_process_because_a_store_was_down_is_proc
     async def bot(message):
         attempts.append(message.text)
         if len(attempts) == 1:
-            _database_down()  # the tracker store restarts during this turn
+            database_down()  # the tracker store restarts during this turn
         await message.output_channel.send_text_message(message.sender_id, "answer at last")
 
     channel = TwilioSmsInput("AC123", AUTH_TOKEN, "+15005550006", PUBLIC_URL, services=lambda: services)
