@@ -117,11 +117,12 @@ class TwilioSmsInput(InputChannel):
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, public_url: str,
                  services: Optional[Callable[[], ChannelServices]] = None) -> None:
+        """account_sid and from_number are the dispatcher's (it sends late answers); kept in the signature
+        so credentials.yml stays one block per channel."""
         if not auth_token or not public_url:
             raise ValueError("The Twilio channel needs TWILIO_AUTH_TOKEN and HELPLINE_PUBLIC_URL.")
         self.validator = RequestValidator(auth_token)
         self.url = public_url.rstrip("/") + WEBHOOK_PATH
-        self.account_sid, self.auth_token, self.from_number = account_sid, auth_token, from_number
         self._services = services or default_services
         self._background: set[asyncio.Task] = set()
 
