@@ -22,6 +22,9 @@ from contextvars import ContextVar
 _LONG_NUMBER = re.compile(r"\+?\d[\d\s\-().]{5,}\d")
 # Telegram bot tokens appear in Bot API URLs: .../bot123456:ABC-DEF/sendMessage
 _BOT_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{3,}")
+# A message's words in JSON logged by Rasa (a tracker's whole history goes into each NLG request at DEBUG):
+# every "text" and entity "value" string is masked, whoever's message it was and whenever it was sent.
+_JSON_TEXT = re.compile(r'("(?:text|value)"\s*:\s*)"(?:[^"\\]|\\.)*"')
 # Libraries that log every request URL (with the bot token) at INFO.
 _CHATTY_LIBRARIES = ("httpx", "httpcore", "telegram", "twilio", "urllib3")
 
@@ -60,10 +63,12 @@ def _hidden_pattern() -> "re.Pattern[str] | None":
 
 
 def redact(text: str) -> str:
-    """Mask registered texts, bot tokens and digit runs long enough to be a phone number or a chat id."""
+    """Mask registered texts, texts in logged JSON, bot tokens and digit runs long enough to be a phone
+    number or a chat id."""
     pattern = _hidden_pattern()
     if pattern is not None:
         text = pattern.sub("[text]", text)
+    text = _JSON_TEXT.sub(r'\1"[text]"', text)
 
     def mask(match: re.Match[str]) -> str:
         digits = sum(ch.isdigit() for ch in match.group())

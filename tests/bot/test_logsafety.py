@@ -28,3 +28,17 @@ def test_http_client_libraries_do_not_log_requests_at_info():
 
     install("INFO")
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+
+
+def test_texts_inside_logged_json_are_masked_even_from_earlier_messages():
+    """Rasa logs each NLG request with the whole tracker at DEBUG: earlier messages of the conversation are in
+    it, but only the current message's words are registered to hide (the end-to-end check caught this once
+    a Telegram update stopped sharing its keep-alive connection's context with the previous one)."""
+    from bot.logsafety import redact
+
+    logged = ('Requesting NLG for utter_case_opened. The request body is {"tracker": {"events": [{"event": "user", '
+              '"text": "my employer took my \\"passport\\" wombatmarker", "parse_data": {"entities": [{"entity": "country", '
+              '"value": "Nepal"}], "text": "my employer took my passport wombatmarker"}}, {"event": "bot", "text": "Thank you."}]}}')
+    masked = redact(logged)
+    assert "wombatmarker" not in masked and "passport" not in masked and "Nepal" not in masked
+    assert '"event": "user"' in masked and "utter_case_opened" in masked  # what happened stays readable
