@@ -66,30 +66,21 @@ def _no_silent_tracker_loss() -> None:
     of a new conversation (no language, no case, no history) and that stranger's tracker then saved."""
     import rasa.core.tracker_store as tracker_store
 
-    async def save(self: Any, tracker: Any) -> None:
-        try:
-            await self._tracker_store.save(tracker)
-        except Exception as error:
-            self.on_tracker_store_error(error)
-            raise
+    def raising(method: str, on_error: str) -> Any:
+        """The primary store's `method`; a failure is reported as Rasa reports it, then raised."""
 
-    async def retrieve(self: Any, sender_id: str) -> Any:
-        try:
-            return await self._tracker_store.retrieve(sender_id)
-        except Exception as error:
-            self.on_tracker_store_retrieve_error(error)
-            raise
+        async def call(self: Any, *args: Any) -> Any:
+            try:
+                return await getattr(self._tracker_store, method)(*args)
+            except Exception as error:
+                getattr(self, on_error)(error)
+                raise
 
-    async def retrieve_full_tracker(self: Any, sender_id: str) -> Any:
-        try:
-            return await self._tracker_store.retrieve_full_tracker(sender_id)
-        except Exception as error:
-            self.on_tracker_store_retrieve_error(error)
-            raise
+        return call
 
-    tracker_store.FailSafeTrackerStore.save = save
-    tracker_store.FailSafeTrackerStore.retrieve = retrieve
-    tracker_store.FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    tracker_store.FailSafeTrackerStore.save = raising("save", "on_tracker_store_error")
+    tracker_store.FailSafeTrackerStore.retrieve = raising("retrieve", "on_tracker_store_retrieve_error")
+    tracker_store.FailSafeTrackerStore.retrieve_full_tracker = raising("retrieve_full_tracker", "on_tracker_store_retrieve_error")
 
 
 def _pool_sqlite_tracker_store() -> None:
