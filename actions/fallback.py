@@ -3,7 +3,7 @@
 A message that answers the bot's open question (a menu number, a country,
 "1 for more") is handled as that answer; otherwise the person gets what the
 helpline can do, and after two misunderstandings in a row, the offer of a
-person. Never silence.
+person; in a basic language (Lao, Kyrgyz), the basic menu. Never silence.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions._tracker import previous_bot_action
 from actions.pending import answer_pending
+from bot.content.catalog import default_catalog
 
 
 class ActionFallback(Action):
@@ -25,7 +26,12 @@ class ActionFallback(Action):
         answered = answer_pending(tracker, dispatcher)
         if answered is not None:
             return answered
-        if previous_bot_action(tracker) == self.name():
+        language = tracker.get_slot("language")
+        catalog = default_catalog()
+        if language in catalog.languages and catalog.languages[language].support == "basic":
+            # Little is understood in a basic language: say what it offers (numbers, contacts, a person).
+            dispatcher.utter_message(response="utter_basic_menu")
+        elif previous_bot_action(tracker) == self.name():
             dispatcher.utter_message(response="utter_fallback_offer_human")
         else:
             dispatcher.utter_message(response="utter_fallback")

@@ -45,6 +45,18 @@ def send_emergency(dispatcher: CollectingDispatcher, country: Optional[str], lan
     return False
 
 
+def send_crisis(dispatcher: CollectingDispatcher, country: Optional[str], language: Optional[str]) -> bool:
+    """For someone who may hurt themselves: the crisis line (when sourced) and emergency numbers, warmly;
+    without a known country, the same warmth, the safe advice and the country question. False then."""
+    directory = default_directory()
+    lines = directory.crisis(country) if country and directory.knows(country) else []
+    if lines:
+        dispatcher.utter_message(response="utter_self_harm_contacts", contacts=format_lines(lines, default_catalog().labels(language)))
+        return True
+    dispatcher.utter_message(response="utter_self_harm_unknown_country")
+    return False
+
+
 def ask_country(dispatcher: CollectingDispatcher, tracker: Tracker, purpose: str) -> List[Dict[Text, Any]]:
     """Ask where the person is; a phone number's country is offered as a default to confirm."""
     region = latest_metadata(tracker).get(PHONE_REGION_KEY)

@@ -2,24 +2,33 @@
 
 The `awaiting` slot says which question is open:
 - "language_menu": a number picks the language (action_extract_context sets it);
-- "country:<purpose>": a country name answers; <purpose> is a topic key or "emergency";
-- "confirm_country:<CC>:<purpose>": yes confirms the phone number's country, no asks for the name.
+- "country:<purpose>": a country name answers; <purpose> is a topic key, "emergency" or "crisis";
+- "confirm_country:<CC>:<purpose>": yes confirms the phone number's country, no asks for the name;
+- "consent:<rule>": yes opens the case of that triage rule, no is final for that report;
+- "indicator:<n>": yes / no / skip to the n-th forced-labour indicator question;
+- "in_danger": after a bare call for help, yes opens an urgent case, no gives the menu;
+- "erase": yes deletes the person's data (actions/privacy.py).
+Yes and no are read in the person's own words (content/triage_cues/, bot/risk/cues.py),
+by number, or from NLU. An unclear answer re-asks once with the numbered
+choice (`reasked` remembers it); a second one closes the question.
 A bare "1" right after a short SMS topic answer asks for its full form.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions._tracker import previous_bot_response, slot_set_this_turn
+from actions._tracker import previous_bot_action, previous_bot_response, slot_set_this_turn
 from actions.language import language_menu_arguments
-from actions.local_help import send_contacts, send_emergency
+from actions.local_help import send_contacts, send_crisis, send_emergency
 from bot.content.catalog import default_catalog
+from bot.country import default_country_names
+from bot.risk.cues import read_answer
+from bot.risk.routing import awaits_yes_no
 from bot.text import menu_number
 
 Events = List[Dict[Text, Any]]
@@ -29,8 +38,40 @@ def _after_country(dispatcher: CollectingDispatcher, country: str, purpose: str,
     if purpose == "emergency":
         send_emergency(dispatcher, country, language)
         return
+    if purpose == "crisis":
+        send_crisis(dispatcher, country, language)
+        return
     topic = default_catalog().topics.get(purpose)
     send_contacts(dispatcher, country, topic.contacts if topic else ("trafficking_hotline", "iom"), language)
+
+
+def ask_again(tracker: Tracker, dispatcher: CollectingDispatcher, awaiting: str) -> None:
+    """The open yes/no question once more, with its numbered choice."""
+    from actions.triage import offer_response, yes_no_choices
+    from bot.risk.triage import default_policy
+
+    language = tracker.get_slot("language")
+    policy = default_policy()
+    if awaiting.startswith("consent:"):
+        decision = policy.rule(awaiting.split(":", 1)[1])
+        third_party = "third-party" in awaiting
+        if decision is not None:
+            from dataclasses import replace
+
+            decision = replace(decision, third_party=decision.third_party or third_party)
+            dispatcher.utter_message(response=offer_response(decision), choices=yes_no_choices(language))
+    elif awaiting.startswith("indicator:"):
+        index = int(awaiting.split(":", 1)[1])
+        if index < len(policy.indicators):
+            dispatcher.utter_message(response=policy.indicators[index].question, choices=yes_no_choices(language, skip=True))
+    elif awaiting == "in_danger":
+        dispatcher.utter_message(response="utter_ask_in_danger", choices=yes_no_choices(language))
+    elif awaiting == "erase":
+        dispatcher.utter_message(response="utter_ask_delete_confirm", choices=yes_no_choices(language))
+    elif awaiting.startswith("confirm_country:"):
+        code = awaiting.split(":")[1]
+        dispatcher.utter_message(response="utter_confirm_country", country_name=default_country_names().name(code, language),
+                                 choices=yes_no_choices(language))
 
 
 def answer_pending(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[Events]:
@@ -38,7 +79,8 @@ def answer_pending(tracker: Tracker, dispatcher: CollectingDispatcher) -> Option
     awaiting = tracker.get_slot("awaiting") or ""
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name")
-    number = menu_number(message.get("text"))
+    text = message.get("text") or ""
+    number = menu_number(text)
     language = tracker.get_slot("language")
 
     if awaiting == "language_menu":
@@ -53,75 +95,83 @@ def answer_pending(tracker: Tracker, dispatcher: CollectingDispatcher) -> Option
         _after_country(dispatcher, tracker.get_slot("country"), awaiting.split(":", 1)[1], language)
         return [SlotSet("awaiting", None)]
 
-    if awaiting.startswith("confirm_country:"):
-        _, code, purpose = (awaiting.split(":", 2) + [""])[:3]
-        if slot_set_this_turn(tracker, "country"):  # they named a country instead
-            _after_country(dispatcher, tracker.get_slot("country"), purpose, language)
+    if awaits_yes_no(awaiting) and not awaits_yes_no(awaiting, previous_bot_action(tracker), check_fresh=True):
+        awaiting = ""  # the question was asked earlier and the person moved on: it is no longer open
+        stale: Events = [SlotSet("awaiting", None), SlotSet("reasked", None)]
+    else:
+        stale = []
+    if awaits_yes_no(awaiting):
+        if awaiting.startswith("confirm_country:") and slot_set_this_turn(tracker, "country"):  # they named a country instead
+            _after_country(dispatcher, tracker.get_slot("country"), (awaiting.split(":", 2) + [""])[2], language)
             return [SlotSet("awaiting", None)]
-        if intent == "affirm" or number == 1:
-            _after_country(dispatcher, code, purpose, language)
-            return [SlotSet("country", code), SlotSet("awaiting", None)]
-        if intent == "deny" or number == 2:
+        answer = read_answer(text, intent)
+        if answer is None or (answer == "skip" and not awaiting.startswith("indicator:")):
+            return _unclear(tracker, dispatcher, awaiting)
+        done: Events = [SlotSet("reasked", None)]
+        if awaiting.startswith("confirm_country:"):
+            _, code, purpose = (awaiting.split(":", 2) + [""])[:3]
+            if answer == "yes":
+                _after_country(dispatcher, code, purpose, language)
+                return done + [SlotSet("country", code), SlotSet("awaiting", None)]
             dispatcher.utter_message(response="utter_ask_country")
-            return [SlotSet("awaiting", f"country:{purpose}")]
+            return done + [SlotSet("awaiting", f"country:{purpose}")]
+        if awaiting.startswith("consent:"):
+            return done + _answer_consent(tracker, dispatcher, awaiting.split(":", 1)[1], answer)
+        if awaiting.startswith("indicator:"):
+            return done + _answer_indicator(tracker, dispatcher, int(awaiting.split(":", 1)[1]), answer)
+        if awaiting == "in_danger":
+            return done + _answer_in_danger(tracker, dispatcher, answer)
+        if awaiting == "erase":
+            from actions.privacy import answer_erase
 
-    if awaiting.startswith("consent:"):
-        return _answer_consent(tracker, dispatcher, awaiting.split(":", 1)[1], intent, number)
-
-    if awaiting == "erase":
-        from actions.privacy import answer_erase
-
-        answered = answer_erase(tracker, dispatcher, _yes_no(intent, number))
-        if answered is not None:
-            return answered
-
-    if awaiting.startswith("indicator:"):
-        return _answer_indicator(tracker, dispatcher, int(awaiting.split(":", 1)[1]), intent, number)
+            return done + (answer_erase(tracker, dispatcher, answer) or [SlotSet("awaiting", None)])
 
     if number == 1:
         previous = previous_bot_response(tracker)
         if default_catalog().topic_of_response(previous):
             dispatcher.utter_message(response=previous, form="full")
-            return []
+            return stale
     return None
 
 
-def _yes_no(intent: Optional[str], number: Optional[int]) -> Optional[str]:
-    if intent == "affirm" or number == 1:
-        return "yes"
-    if intent == "deny" or number == 2:
-        return "no"
-    return None
+def _unclear(tracker: Tracker, dispatcher: CollectingDispatcher, awaiting: str) -> Events:
+    """Re-ask once with the numbered choice; the second time, close the question (no case without a yes)."""
+    if tracker.get_slot("reasked") == awaiting:
+        dispatcher.utter_message(response="utter_how_can_help")
+        return [SlotSet("awaiting", None), SlotSet("reasked", None)]
+    dispatcher.utter_message(response="utter_answer_unclear")
+    ask_again(tracker, dispatcher, awaiting)
+    return [SlotSet("reasked", awaiting)]
 
 
-def _answer_consent(tracker: Tracker, dispatcher: CollectingDispatcher, rule_name: str, intent: Optional[str], number: Optional[int]) -> Optional[Events]:
-    """Yes (or 1) opens the IOM case now; no (or 2) gets information and the way back."""
+def _answer_consent(tracker: Tracker, dispatcher: CollectingDispatcher, rule_name: str, answer: str) -> Events:
+    """Yes opens the case of that rule now; no (not now, later, fear of a checked phone) is final for that report."""
     from actions.triage import ask_indicator, open_case
-    from bot.risk.triage import Decision, default_policy
+    from bot.risk.triage import default_policy
 
-    answer = _yes_no(intent, number)
-    if answer is None:
-        return None
-    if answer == "no":
+    decision = default_policy().rule(rule_name)
+    if answer != "yes" or decision is None:
         dispatcher.utter_message(response="utter_no_consent")
-        dispatcher.utter_message(response="utter_work_rights" if rule_name == "adult exploitation" else "utter_how_can_help")
-        events: Events = [SlotSet("awaiting", None)]
+        if rule_name in ("adult exploitation", "third-party report"):
+            dispatcher.utter_message(response="utter_work_rights" if rule_name == "adult exploitation" else "utter_rights_trafficking_victim")
+        events: Events = [SlotSet("awaiting", None), SlotSet("consent_refused", True)]
         if not send_emergency(dispatcher, tracker.get_slot("country"), tracker.get_slot("language")):
             events.append(SlotSet("country_asked", True))
         return events
-    rule = next((r for r in default_policy().rules if r["name"] == rule_name), None)
-    if rule is None:
-        return [SlotSet("awaiting", None)]
-    case = rule["case"]
-    decision = Decision(rule["name"], case["organization"], case["priority"], case["category"], False)
+    if rule_name == "third-party report":
+        from dataclasses import replace
+
+        decision = replace(decision, third_party=True)
     events = open_case(tracker, dispatcher, decision) + [SlotSet("indicator_answers", {})]
     if events and decision.category == "exploitation":
-        return events + ask_indicator(dispatcher, 0)
+        return events + ask_indicator(dispatcher, 0, tracker.get_slot("language"))
     return events + [SlotSet("awaiting", None)]
 
 
-def _answer_indicator(tracker: Tracker, dispatcher: CollectingDispatcher, index: int, intent: Optional[str], number: Optional[int]) -> Events:
-    """Record yes / no / skip (3, or anything else) and ask the next question; never insist."""
+def _answer_indicator(tracker: Tracker, dispatcher: CollectingDispatcher, index: int, answer: str) -> Events:
+    """Record yes / no / skip and ask the next question; never insist."""
+    import logging
+
     from actions.triage import ask_indicator
     from bot.cases.service import default_store
     from bot.risk.triage import default_policy
@@ -129,7 +179,6 @@ def _answer_indicator(tracker: Tracker, dispatcher: CollectingDispatcher, index:
     policy = default_policy()
     if index >= len(policy.indicators):
         return [SlotSet("awaiting", None)]
-    answer = _yes_no(intent, number) or "skip"
     answers = dict(tracker.get_slot("indicator_answers") or {})
     answers[policy.indicators[index].key] = answer
     found = policy.indicators_found(answers)
@@ -141,4 +190,20 @@ def _answer_indicator(tracker: Tracker, dispatcher: CollectingDispatcher, index:
             events.append(SlotSet("case_priority", case.priority))
         except Exception:
             logging.getLogger(__name__).exception("Could not record indicators on %s", reference)
-    return events + ask_indicator(dispatcher, index + 1)
+    return events + ask_indicator(dispatcher, index + 1, tracker.get_slot("language"))
+
+
+def _answer_in_danger(tracker: Tracker, dispatcher: CollectingDispatcher, answer: str) -> Events:
+    """After a bare call for help: yes is an urgent case (emergency numbers were already given), no the menu."""
+    from actions.triage import open_case, remembered_age
+    from bot.risk.triage import default_policy
+
+    if answer != "yes":
+        dispatcher.utter_message(response="utter_help_menu")
+        return [SlotSet("awaiting", None)]
+    policy = default_policy()
+    age = remembered_age(tracker)
+    decision = policy.rule("child in immediate danger" if age is not None and age < policy.minor_age else "immediate danger")
+    if decision is None:
+        return [SlotSet("awaiting", None)]
+    return open_case(tracker, dispatcher, decision) + [SlotSet("awaiting", None)]

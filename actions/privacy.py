@@ -26,8 +26,10 @@ class ActionAskErase(Action):
         return "action_ask_erase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> Events:
-        dispatcher.utter_message(response=CONFIRM)
-        return [SlotSet("awaiting", "erase")]
+        from actions.triage import yes_no_choices
+
+        dispatcher.utter_message(response=CONFIRM, choices=yes_no_choices(tracker.get_slot("language")))
+        return [SlotSet("awaiting", "erase"), SlotSet("reasked", None)]
 
 
 def answer_erase(tracker: Tracker, dispatcher: CollectingDispatcher, answer: Optional[str]) -> Optional[Events]:

@@ -9,7 +9,7 @@
     helpline keys rotate  re-encrypt stored contacts with a new encryption key
     helpline stats     anonymous counts of cases and erasures
     helpline migrate   bring the database to the newest schema (Alembic)
-    helpline triage-eval  recall of UNICEF / IOM / urgent routes, false escalations
+    helpline triage-eval  self-harm / urgent / UNICEF / IOM recall, refusals, false escalations (fails below targets)
     helpline cases     list / show / claim / reply / close cases (responders)
     helpline audit REF the audit trail of a case
 """
@@ -108,6 +108,10 @@ def cmd_test(_: argparse.Namespace) -> int:
         if result.returncode != 0:
             print("helpline test: test stories failed (see results/failed_test_stories.yml)", file=sys.stderr)
             return 1
+    print("== triage evaluation (real model and actions, labelled conversations, targets of issue 13)", flush=True)
+    if subprocess.run([sys.executable, "-m", "bot.cli", "triage-eval", "--model", str(model)], cwd=root, env=env).returncode != 0:
+        print("helpline test: the triage evaluation is below its targets", file=sys.stderr)
+        return 1
     print("== end-to-end privacy check (real model, SMS and Telegram)", flush=True)
     e2e_env = {**env, "HELPLINE_E2E_MODEL": str(model)}
     if subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/e2e"], cwd=root, env=e2e_env).returncode != 0:
@@ -133,23 +137,28 @@ def cmd_scale_test(args: argparse.Namespace) -> int:
     return run_scale(settings.root, model, people=args.people)
 
 
-def cmd_triage_eval(_: argparse.Namespace) -> int:
+def cmd_triage_eval(args: argparse.Namespace) -> int:
+    """Labelled conversations through the whole dialogue; exit 1 below the targets (make test runs it)."""
     import json
 
-    from bot.bench.triage import evaluate, load_conversations
-    from bot.risk.triage import default_policy
+    from bot.bench.triage import evaluate, judge, labelled_sets, report_lines
 
     settings = load_settings()
-    model = train_model(settings.root, env=child_environment(settings))
-    conversations = [c for path in sorted((settings.root / "tests" / "triage").glob("conversations*.yml")) for c in load_conversations(path)]
-    result = evaluate(model, conversations, default_policy())
-    print(f"{result['conversations']} labelled conversations")
-    for route, recall in result["recall"].items():
-        print(f"  recall {route:7} {recall}  (n={result['positives'][route]})")
-    print(f"  false escalations {result['false_escalation_rate']}  (n={result['negatives']} conversations that need no case)")
-    for miss in result["misses"]:
-        print("  miss:", json.dumps(miss, ensure_ascii=False))
-    return 0
+    model = Path(args.model) if getattr(args, "model", None) else train_model(settings.root, env=child_environment(settings))
+    failures: list[str] = []
+    results = {}
+    for name, conversations in labelled_sets(settings.root).items():
+        result = evaluate(model, conversations)
+        results[name] = result
+        print("\n".join(report_lines(name, result)), flush=True)
+        for miss in result["misses"]:
+            print("  miss:", json.dumps(miss, ensure_ascii=False), flush=True)
+        failures += [f"{name}: {f}" for f in judge(result["figures"])]
+    if getattr(args, "json", None):
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    for failure in failures:
+        print(f"helpline triage-eval: below target: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def cmd_telegram_set_webhook(_: argparse.Namespace) -> int:
@@ -266,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     scale = sub.add_parser("scale-test", help="two Rasa servers behind nginx on PostgreSQL and Redis: order, exactly-once, throughput, a killed server")
     scale.add_argument("--people", type=int, default=200)
     scale.set_defaults(func=cmd_scale_test)
-    sub.add_parser("triage-eval", help="recall of UNICEF, IOM and urgent routes on labelled conversations").set_defaults(func=cmd_triage_eval)
+    triage_eval = sub.add_parser("triage-eval", help="self-harm, urgent, UNICEF and IOM recall, refusals, false escalations on labelled conversations")
+    triage_eval.add_argument("--model", help="a trained model (default: train if needed)")
+    triage_eval.add_argument("--json", help="also write the full results to this file")
+    triage_eval.set_defaults(func=cmd_triage_eval)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
     purge_parser = sub.add_parser("purge", help="delete message texts past the retention period (idempotent)")
     purge_parser.add_argument("--days", type=int, help="retention in days (default HELPLINE_RETENTION_DAYS, 30)")

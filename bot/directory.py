@@ -61,6 +61,12 @@ class Directory:
             lines.append(ContactLine(label, value.strip(), source, suffix))
         return lines
 
+    def crisis(self, country: str) -> list[ContactLine]:
+        """The suicide / mental-health crisis line when a source gives one, then the emergency numbers."""
+        block = (self.countries.get(country) or {}).get("crisis_line") or {}
+        line = [ContactLine("crisis_line", str(block["number"]).strip(), block.get("source", ""))] if block.get("number") else []
+        return line + self.emergency(country)
+
     def services(self, country: str, kinds: Iterable[str]) -> list[ContactLine]:
         """Hotlines and offices (trafficking_hotline, child_helpline, iom, unicef) that have a value."""
         entry = self.countries.get(country) or {}

@@ -1,7 +1,9 @@
 """Hand-off: while a responder holds a case, the person talks to the responder, not the bot.
 
 Channels call `intercept` before Rasa: a message in a claimed conversation is
-forwarded to the responder (and recorded), and the bot stays silent. Replies
+forwarded to the responder (and recorded), and the bot stays silent. A message
+that shows self-harm or danger now makes the case urgent and flags it to the
+responder first (issue 13: caught in every state). Replies
 and the closing notice are queued for the person in their own language and
 delivered on their channel (REST conversations get them with their next
 response).
@@ -19,7 +21,19 @@ from sqlalchemy import select
 from bot.cases.models import Case, CaseEvent, UserMessage, utcnow
 from bot.cases.store import CaseError, CaseStore
 from bot.content.catalog import default_catalog
-from bot.notify.messages import user_message_text
+from bot.notify.messages import urgent_flag_text, user_message_text
+
+
+def crisis_in(text: str) -> Optional[str]:
+    """'self_harm' or 'danger' when a message held for a responder shows either (the words alone: NLU does not run)."""
+    from bot.risk.cues import default_cues
+
+    cues = default_cues()
+    if cues.self_harm_cue(text):
+        return "self_harm"
+    if cues.danger_now_cue(text) or cues.help_call_only(text):
+        return "danger"
+    return None
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +54,10 @@ class Handoff:
         if responder is None:
             logger.error("Case %s is claimed by an unknown responder; the bot answers meanwhile", case.reference)
             return False
+        risk = crisis_in(text)
+        if risk is not None:
+            self.store.flag_urgent(case.reference, "self_harm" if risk == "self_harm" else "immediate_danger",
+                                   urgent_flag_text(case.reference, risk))
         unique = uuid.uuid4().hex
         for channel, _ in responder.addresses():
             body = user_message_text(case.reference, text, sms=channel == "sms")

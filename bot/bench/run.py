@@ -45,7 +45,7 @@ FULL = Size(False, None, (1, 10, 50), {1: 30, 10: 100, 50: 250}, 90.0, 20, True,
 QUICK = Size(True, 12, (1, 10), {1: 4, 10: 20}, 20.0, 3, False, False)
 
 TARGETS = {
-    "intent_accuracy": 0.90, "langid_3plus": 0.97, "recall_child": 1.0, "recall_urgent": 1.0, "notify_p95_s": 2.0,
+    "intent_accuracy": 0.90, "langid_3plus": 0.97, "notify_p95_s": 2.0,
     "p50_ms": 60.0, "p95_ms": 150.0, "throughput_ratio": 1.0, "rasa_memory_mb": 1536.0, "first_answer_s": 60.0,
     "training_s": 600.0, "sms_median": 2, "sms_max": 3,
 }
@@ -77,14 +77,15 @@ def _sample(rows: list[Labelled], per_language: Optional[int]) -> list[Labelled]
     return sample
 
 
-def _safety(root: Path, model_path: Path, progress: Progress) -> dict[str, Any]:
-    from bot.bench.triage import evaluate, load_conversations
-    from bot.risk.triage import default_policy
+def _safety(root: Path, model_path: Path, progress: Progress, quick: bool = False) -> dict[str, Any]:
+    from bot.bench.triage import evaluate, labelled_sets
 
-    conversations = [c for path in sorted((root / "tests" / "triage").glob("conversations*.yml")) for c in load_conversations(path)]
-    progress(f"safety: routing {len(conversations)} labelled conversations")
-    result = evaluate(model_path, conversations, default_policy())
-    result["child_reports"] = [c.messages[-1] for c in conversations if c.organization == "UNICEF" and len(c.messages) == 1]
+    sets = labelled_sets(root)
+    if quick:  # `make test` runs the whole evaluation; the smoke run only checks that this section works
+        sets = {name: conversations[::10] for name, conversations in sets.items()}
+    progress(f"safety: {sum(len(c) for c in sets.values())} labelled conversations through the whole dialogue")
+    result: dict[str, Any] = {name: evaluate(model_path, conversations) for name, conversations in sets.items()}
+    result["child_reports"] = [c.messages[-1] for c in sets["existing"] if c.organization == "UNICEF" and len(c.messages) == 1]
     return result
 
 
@@ -174,7 +175,7 @@ def run(root: Path, model_path: Path, quick: bool = False) -> int:
     understanding = nlu_bench.evaluate(model_path, rows, progress.counter("intent classification"))
     progress("language identification")
     identification = langid_bench.evaluate(rows, languages, model)
-    safety = _safety(root, model_path, progress)
+    safety = _safety(root, model_path, progress, quick)
     reports = safety.pop("child_reports")
     live = asyncio.run(_live(model_path, size, all_rows, reports, progress))
     training = _training_seconds(root, progress) if size.training else None
@@ -218,6 +219,23 @@ def _row(figure: str, value: Any, target: str, ok: Optional[bool]) -> dict[str, 
     return {"figure": figure, "value": value, "target": target, "pass": ok}
 
 
+def triage_rows(safety: dict[str, Any]) -> list[dict[str, Any]]:
+    """The triage figures of both labelled sets with the targets of issue 13 (bot/bench/triage.py)."""
+    from bot.bench.triage import FIGURE_NAMES, TARGETS as TRIAGE_TARGETS
+
+    rows = []
+    for name in ("heldout", "existing"):
+        for figure in FIGURE_NAMES:
+            row = (safety.get(name) or {}).get("figures", {}).get(figure)
+            if row is None:
+                continue
+            target = TRIAGE_TARGETS.get(figure)
+            ok = None if target is None or row["value"] is None else (row["value"] >= target[1] if target[0] == ">=" else row["value"] <= target[1])
+            rows.append(_row(f"{figure.replace('_', ' ')} ({name} set, n={row['n']})", row["value"],
+                             f"{target[0]} {target[1]}" if target else "(reported)", ok))
+    return rows
+
+
 def summary(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Every figure with its target and whether it is met (None: not measured in this run)."""
     rows = []
@@ -230,10 +248,7 @@ def summary(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows.append(_row("language id, first message, 3+ words", lid, ">= 0.97", lid is not None and lid >= TARGETS["langid_3plus"]))
     rows.append(_row("  ratio to raw langdetect (3+ words)", round(lid / raw, 2) if lid and raw else None, "(reported)", None))
     safety = report["safety"]
-    rows.append(_row("recall UNICEF (child)", safety["recall"]["UNICEF"], "= 1.00", safety["recall"]["UNICEF"] == TARGETS["recall_child"]))
-    rows.append(_row("recall urgent", safety["recall"]["urgent"], "= 1.00", safety["recall"]["urgent"] == TARGETS["recall_urgent"]))
-    rows.append(_row("recall IOM", safety["recall"]["IOM"], "(reported)", None))
-    rows.append(_row("false escalations", safety["false_escalation_rate"], "(reported)", None))
+    rows += triage_rows(safety)
     notification = safety["notification"]
     p95 = notification.get("p95_s")
     rows.append(_row("notification p50 (s)", notification.get("p50_s"), "(reported)", None))
@@ -301,12 +316,15 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {method} | " + " | ".join(f"{accuracies.get(b, 0):.3f}" for b in buckets) + " |")
     lines += ["", "First-message accuracy per language: " + ", ".join(f"{k} {v:.3f}" for k, v in lid["first_message_by_language"].items())]
     safety = report["safety"]
-    lines += ["", "## Safety", "", f"{safety['conversations']} labelled conversations (tests/triage): recall "
-              + ", ".join(f"{k} {v} (n={safety['positives'][k]})" for k, v in safety["recall"].items())
-              + f"; false escalations {safety['false_escalation_rate']} (n={safety['negatives']}).", "",
-              "Notification time, child report on Telegram -> UNICEF responder (local stand-in Bot API): "
+    from bot.bench.triage import report_lines
+
+    lines += ["", "## Safety", "", "Labelled conversations (tests/triage) through the whole dialogue (bot/bench/triage.py):", "", "```"]
+    for name in ("heldout", "existing"):
+        if name in safety:
+            lines += report_lines(name, safety[name])
+    lines += ["```", "", "Notification time, child report on Telegram -> UNICEF responder (local stand-in Bot API): "
               + ", ".join(f"{k} {v}" for k, v in safety["notification"].items()), ""]
-    lines += [f"- miss: {json.dumps(m, ensure_ascii=False)}" for m in safety["misses"]]
+    lines += [f"- miss ({name}): {json.dumps(m, ensure_ascii=False)}" for name in ("heldout", "existing") for m in (safety.get(name) or {}).get("misses", [])]
     lines += ["", "## Speed and load", "", "![speed](speed.png)", "",
               "| target | concurrent | conversations | messages | errors | p50 ms | p95 ms | p99 ms | msg/s |", "|---|---|---|---|---|---|---|---|---|"]
     for label, runs in report["speed"]["runs"].items():

@@ -1,26 +1,44 @@
-"""Triage evaluation: does each labelled conversation reach the right organisation and urgency?
+"""Triage evaluation: labelled conversations through the whole dialogue, as a person would have them.
 
-Every message goes through the real trained NLU model, then through the same
-signals and policy the bot's action uses (bot/risk/triage.py), with a stated
-age remembered across the conversation as the `age` slot is, and a later
-message escalating an open case as CaseStore does (priority up, IOM to UNICEF
-for a child). A conversation labelled `null` must trigger nothing: neither a
-case nor an offer of one (that is a false escalation).
+Every conversation is sent, message by message, through the trained model,
+the dialogue policies (SafetyFirstPolicy and the rules) and the real action
+server, on a private SQLite database; what counts is what a person would
+get: the case stored for the conversation (organisation, priority,
+category) and whether the bot offered a case. Consent answers, refusals,
+"are you in danger right now?" and re-asked questions are all exercised.
+
+Labels (tests/triage/*.yml): `expect` is {organization, priority[, category]}
+or null; `category` names what the conversation tests (self_harm, refusal,
+parent_question, ...). Figures:
+- self-harm recall: self_harm conversations that got an urgent case of category self_harm
+- urgent recall, UNICEF recall, IOM recall: over conversations expecting them
+- refusals respected: refusal conversations that got no case
+- parents' questions with a UNICEF case: parent_question conversations that got one
+- false escalations: conversations expecting nothing (refusals aside) that got a case or an offer
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import yaml
 
-from bot.risk.age import stated_age
-from bot.risk.triage import Policy, signals_from
-
-PRIORITY_ORDER = ("normal", "high", "urgent")
+# What `make test` and `make bench` require (issue 13).
+TARGETS = {
+    "self_harm_recall": (">=", 1.0),
+    "urgent_recall": (">=", 0.98),
+    "unicef_recall": (">=", 1.0),
+    "iom_recall": (">=", 0.95),
+    "refusals_respected": (">=", 1.0),
+    "false_escalations": ("<=", 0.03),
+}
+OFFERS = ("utter_offer_caseworker", "utter_offer_person", "utter_offer_caseworker_reporter")
 
 
 @dataclass(frozen=True)
@@ -29,81 +47,226 @@ class Conversation:
     messages: tuple[str, ...]
     organization: Optional[str]  # None: nothing should happen
     priority: Optional[str]
+    case_category: Optional[str] = None  # the case's category when it matters (self_harm)
+    label: str = ""  # what the conversation tests (self_harm, refusal, parent_question, ...)
+    id: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    organization: Optional[str]
+    priority: Optional[str]
+    category: Optional[str]
+    offered: bool
+    answers: tuple[str, ...]
 
 
 def load_conversations(path: Path) -> list[Conversation]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     found = []
-    for item in data.get("conversations", []):
+    for index, item in enumerate(data.get("conversations", [])):
         expect = item.get("expect") or {}
-        found.append(Conversation(item["language"], tuple(item["messages"]), expect.get("organization"), expect.get("priority")))
+        found.append(Conversation(
+            item["language"], tuple(str(m) for m in item["messages"]), expect.get("organization"), expect.get("priority"),
+            expect.get("category"), item.get("category") or _label_of(expect), item.get("id") or f"{path.stem}-{index + 1}",
+            path.parent.name + "/" + path.name,
+        ))
     return found
 
 
-def route(policy: Policy, parsed: Sequence[dict[str, Any]]) -> Optional[tuple[str, str]]:
-    """(organization, priority) the conversation ends with, or None when no case or offer happened."""
-    result: Optional[tuple[str, str]] = None
-    age: Optional[float] = None
-    previous: list[Optional[str]] = []
-    for message in parsed:
-        intent = (message.get("intent") or {}).get("name")
-        ranking = {r.get("name"): r.get("confidence", 0.0) for r in message.get("intent_ranking") or []}
-        found_age = stated_age(message.get("text") or "", message.get("entities") or [])
-        age = found_age if found_age is not None else age
-        decision = policy.decide(signals_from(intent, message.get("text") or "", ranking, age, previous))
-        previous.append(intent)
-        if decision is None:
-            continue
-        if result is None:
-            result = (decision.organization, decision.priority)
-        else:
-            organization = "UNICEF" if "UNICEF" in (result[0], decision.organization) else result[0]
-            priority = max(result[1], decision.priority, key=PRIORITY_ORDER.index)
-            result = (organization, priority)
-    return result
+def _label_of(expect: dict[str, Any]) -> str:
+    if not expect:
+        return "negative"
+    return f"{expect.get('organization')}-{expect.get('priority')}"
 
 
-async def _parse(model_path: Path, conversations: Sequence[Conversation]) -> list[list[dict[str, Any]]]:
+def labelled_sets(root: Path) -> dict[str, list[Conversation]]:
+    """The project's labelled sets: the first one (tests/triage/conversations_*.yml) and the held-out one (heldout/)."""
+    folder = root / "tests" / "triage"
+    return {
+        "existing": [c for p in sorted(folder.glob("conversations*.yml")) for c in load_conversations(p)],
+        "heldout": [c for p in sorted((folder / "heldout").glob("*.yml")) for c in load_conversations(p)],
+    }
+
+
+# -- running the conversations ---------------------------------------------------------------
+
+
+def _private_home(folder: Path) -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    responders = folder / "responders.yml"
+    responders.write_text("responders:\n  - {id: unicef-eval, organization: UNICEF, telegram_chat_id: 500}\n"
+                          "  - {id: iom-eval, organization: IOM, telegram_chat_id: 600}\n", encoding="utf-8")
+    return {"HELPLINE_API_TOKEN": "e" * 32, "HELPLINE_PSEUDONYM_KEY": "p" * 32, "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "HELPLINE_DATABASE_URL": f"sqlite:///{folder / 'helpline.db'}", "HELPLINE_TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "HELPLINE_RESPONDERS": str(responders), "HELPLINE_RATE_LIMIT_PER_MINUTE": "1000"}
+
+
+async def _run(model_path: Path, conversations: Sequence[Conversation], concurrency: int) -> list[Outcome]:
     from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered
+    from rasa.utils.endpoints import EndpointConfig
 
+    from actions.server import create_app as create_action_app
+    from bot.bench.serving import served
+    from bot.cases.service import default_store
     from rasa_ext.serve import configure_logging
 
     configure_logging("WARNING")
-    agent = Agent.load(str(model_path))
-    parsed = []
-    for conversation in conversations:
-        parsed.append([await agent.parse_message(text) for text in conversation.messages])
-    return parsed
+    async with served(create_action_app()) as actions:
+        agent = Agent.load(str(model_path), generator=EndpointConfig(f"{actions.base_url}/nlg"),
+                           tracker_store=InMemoryTrackerStore(Domain.empty()), lock_store=InMemoryLockStore(),
+                           action_endpoint=EndpointConfig(f"{actions.base_url}/webhook"))
+        store = default_store()
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(index: int, conversation: Conversation) -> Outcome:
+            sender = f"eval-{index}"
+            answers: list[str] = []
+            async with gate:
+                for text in conversation.messages:
+                    output = CollectingOutputChannel()
+                    await agent.handle_message(UserMessage(text, output, sender, input_channel="rest"))
+                    answers += [str(m.get("text") or "") for m in output.messages]
+                tracker = await agent.tracker_store.retrieve(sender)
+            responses = [(e.metadata or {}).get("utter_action") for e in (tracker.events if tracker else []) if isinstance(e, BotUttered)]
+            case = await asyncio.to_thread(store.open_case_of, sender)
+            return Outcome(case.organization if case else None, case.priority if case else None, case.category if case else None,
+                           any(r in OFFERS for r in responses), tuple(answers))
+
+        return list(await asyncio.gather(*(one(i, c) for i, c in enumerate(conversations))))
 
 
-def evaluate(model_path: Path, conversations: Sequence[Conversation], policy: Policy) -> dict[str, Any]:
-    parsed = asyncio.run(_parse(model_path, conversations))
-    hits = {"UNICEF": 0, "IOM": 0, "urgent": 0}
-    positives = {"UNICEF": 0, "IOM": 0, "urgent": 0}
-    negatives = false_escalations = 0
-    misses: list[dict[str, Any]] = []
-    for conversation, messages in zip(conversations, parsed):
-        got = route(policy, messages)
-        if conversation.organization is None:
-            negatives += 1
-            if got is not None:
-                false_escalations += 1
-                misses.append({"language": conversation.language, "expected": None, "got": got, "messages": list(conversation.messages)})
-            continue
-        positives[conversation.organization] += 1
-        ok = got is not None and got[0] == conversation.organization
-        hits[conversation.organization] += ok
+def run_conversations(model_path: Path, conversations: Sequence[Conversation], concurrency: int = 6) -> list[Outcome]:
+    """Each conversation through the real dialogue and action server, on a private database that is thrown away."""
+    import bot.cases.service
+    import bot.privacy.erasure as erasure
+
+    with tempfile.TemporaryDirectory(prefix="helpline-triage-") as folder:
+        saved = {k: os.environ.get(k) for k in _private_home(Path(folder))}
+        os.environ.update(_private_home(Path(folder)))
+        caches = [bot.cases.service.default_store, bot.cases.service.default_spool, getattr(erasure, "default_eraser", None)]
+        try:
+            for cache in caches:
+                if cache is not None and hasattr(cache, "cache_clear"):
+                    cache.cache_clear()
+            from bot.cases.models import Base
+
+            Base.metadata.create_all(bot.cases.service.default_store().engine)
+            return asyncio.run(_run(model_path, conversations, concurrency))
+        finally:
+            for cache in caches:
+                if cache is not None and hasattr(cache, "cache_clear"):
+                    cache.cache_clear()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+# -- scoring -------------------------------------------------------------------------------------
+
+
+def correct(conversation: Conversation, outcome: Outcome) -> bool:
+    """What a person should get: the right organisation, priority (and category), or nothing."""
+    if conversation.organization is None:
+        if conversation.label == "refusal":
+            return outcome.organization is None
+        return outcome.organization is None and not outcome.offered
+    return (outcome.organization == conversation.organization and outcome.priority == conversation.priority
+            and (conversation.case_category is None or outcome.category == conversation.case_category))
+
+
+def _ratio(hits: int, total: int) -> Optional[float]:
+    return round(hits / total, 3) if total else None
+
+
+def figures(pairs: Iterable[tuple[Conversation, Outcome]]) -> dict[str, Any]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for conversation, outcome in pairs:
+        def count(name: str, hit: bool) -> None:
+            counts[name][0] += int(hit)
+            counts[name][1] += 1
+
+        if conversation.case_category == "self_harm" or conversation.label == "self_harm":
+            count("self_harm_recall", outcome.category == "self_harm" and outcome.priority == "urgent")
         if conversation.priority == "urgent":
-            positives["urgent"] += 1
-            hits["urgent"] += got is not None and got[1] == "urgent"
-        if not ok or (conversation.priority == "urgent" and (got is None or got[1] != "urgent")):
-            misses.append({"language": conversation.language, "expected": [conversation.organization, conversation.priority],
-                           "got": got, "messages": list(conversation.messages)})
+            count("urgent_recall", outcome.priority == "urgent")
+        if conversation.organization == "UNICEF":
+            count("unicef_recall", outcome.organization == "UNICEF")
+        if conversation.organization == "IOM":
+            count("iom_recall", outcome.organization == "IOM")
+        if conversation.label == "refusal":
+            count("refusals_respected", outcome.organization is None)
+        if conversation.label == "parent_question":
+            count("unicef_on_parent_questions", outcome.organization == "UNICEF")
+        if conversation.organization is None and conversation.label != "refusal":
+            count("false_escalations", outcome.organization is not None or outcome.offered)
+    return {name: {"value": _ratio(hit, total), "n": total} for name, (hit, total) in sorted(counts.items())}
+
+
+def judge(result: dict[str, Any]) -> list[str]:
+    """The figures below their targets, as sentences (empty when all hold)."""
+    failures = []
+    for name, (sign, target) in TARGETS.items():
+        value = (result.get(name) or {}).get("value")
+        if value is None:
+            continue
+        if (sign == ">=" and value < target) or (sign == "<=" and value > target):
+            failures.append(f"{name} {value} (target {sign} {target}, n={result[name]['n']})")
+    return failures
+
+
+def evaluate(model_path: Path, conversations: Sequence[Conversation]) -> dict[str, Any]:
+    outcomes = run_conversations(model_path, conversations)
+    pairs = list(zip(conversations, outcomes))
+    by_language: dict[str, list[tuple[Conversation, Outcome]]] = defaultdict(list)
+    by_label: dict[str, list[tuple[Conversation, Outcome]]] = defaultdict(list)
+    for conversation, outcome in pairs:
+        by_language[conversation.language].append((conversation, outcome))
+        by_label[conversation.label].append((conversation, outcome))
+    misses = [{"id": c.id, "language": c.language, "label": c.label,
+               "expected": [c.organization, c.priority, c.case_category] if c.organization else None,
+               "got": [o.organization, o.priority, o.category] if o.organization else ("offer" if o.offered else None),
+               "messages": list(c.messages)} for c, o in pairs if not correct(c, o)]
     return {
-        "conversations": len(conversations),
-        "recall": {k: round(hits[k] / positives[k], 3) if positives[k] else None for k in hits},
-        "positives": positives,
-        "false_escalation_rate": round(false_escalations / negatives, 3) if negatives else None,
-        "negatives": negatives,
+        "conversations": len(pairs),
+        "correct": sum(correct(c, o) for c, o in pairs),
+        "figures": figures(pairs),
+        "by_language": {lang: {"n": len(rows), "correct": sum(correct(c, o) for c, o in rows), "figures": figures(rows)}
+                        for lang, rows in sorted(by_language.items())},
+        "by_category": {label: {"n": len(rows), "correct": sum(correct(c, o) for c, o in rows)} for label, rows in sorted(by_label.items())},
         "misses": misses,
     }
+
+
+FIGURE_NAMES = ("self_harm_recall", "urgent_recall", "unicef_recall", "iom_recall", "refusals_respected",
+                "unicef_on_parent_questions", "false_escalations")
+
+
+def report_lines(name: str, result: dict[str, Any]) -> list[str]:
+    """A plain-text report: the figures with their targets, then per category and per language."""
+    lines = [f"== triage evaluation, {name} set: {result['conversations']} conversations, {result['correct']} handled as labelled"]
+    for figure in FIGURE_NAMES:
+        row = result["figures"].get(figure)
+        if row is None:
+            continue
+        target = TARGETS.get(figure)
+        lines.append(f"  {figure:28} {row['value']!s:6} n={row['n']:<4} " + (f"target {target[0]} {target[1]}" if target else "(reported)"))
+    lines.append("  per category (correct / n): " + ", ".join(f"{k} {v['correct']}/{v['n']}" for k, v in result["by_category"].items()))
+    header = "  language " + " ".join(f"{f[:14]:>15}" for f in FIGURE_NAMES)
+    lines.append(header)
+    for lang, row in result["by_language"].items():
+        cells = []
+        for figure in FIGURE_NAMES:
+            value = row["figures"].get(figure)
+            cells.append(f"{(str(value['value']) + '/' + str(value['n'])) if value else '-':>15}")
+        lines.append(f"  {lang:8} " + " ".join(cells))
+    return lines

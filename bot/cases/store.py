@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -33,6 +34,10 @@ def new_reference() -> str:
 
 def higher(a: str, b: str) -> str:
     return a if PRIORITIES.index(a) >= PRIORITIES.index(b) else b
+
+
+# Categories that say what a responder must know first; a later message can turn a case into one of them.
+SAFETY_CATEGORIES = ("self_harm", "child_in_danger", "immediate_danger")
 
 
 class CaseError(Exception):
@@ -73,7 +78,7 @@ class CaseStore:
             with self.Session() as session:
                 existing = session.execute(select(Case).where(Case.open_key == conversation_id)).scalar_one_or_none()
                 if existing is not None:
-                    self._escalate(session, existing, organization, priority, indicators)
+                    self._escalate(session, existing, organization, priority, indicators, category)
                     session.commit()
                     return Opened(existing, False)
                 case = Case(
@@ -94,8 +99,12 @@ class CaseStore:
                     reference = None
         raise RuntimeError("could not open a case after 5 attempts")
 
-    def _escalate(self, session, case: Case, organization: str, priority: str, indicators: Iterable[str]) -> None:
+    def _escalate(self, session, case: Case, organization: str, priority: str, indicators: Iterable[str],
+                  category: Optional[str] = None) -> None:
         changed = {}
+        if category in SAFETY_CATEGORIES and category != case.category and case.category != "self_harm":
+            changed["category"] = [case.category, category]  # responders must see the newest risk first
+            case.category = category
         new_priority = higher(case.priority, priority)
         if new_priority != case.priority:
             changed["priority"] = [case.priority, new_priority]
@@ -187,6 +196,24 @@ class CaseStore:
             case.closed_at = utcnow()
             case.open_key = None
             session.add(CaseEvent(case_id=case.id, kind="closed", actor=responder_id))
+            session.commit()
+            return case
+
+    def flag_urgent(self, reference: str, category: str, flag_text: str) -> Case:
+        """The person wrote of self-harm or danger now while a responder holds the case: urgent, flagged to the holder.
+
+        The case and the flag are written in one transaction before anyone is notified.
+        """
+        with self.Session() as session:
+            case = self._get(session, reference)
+            self._escalate(session, case, case.organization, "urgent", (), category)
+            holder = self.responders.by_id.get(case.claimed_by or "")
+            session.add(CaseEvent(case_id=case.id, kind="urgent_flag", detail={"category": category}))
+            if holder is not None:
+                for channel, address in holder.addresses():
+                    session.add(OutboxMessage(case_id=case.id, responder_id=holder.id, channel=channel, address=address,
+                                              kind="urgent_flag", text=flag_text,
+                                              dedupe_key=f"{case.reference}:urgent_flag:{uuid.uuid4().hex}:{channel}"))
             session.commit()
             return case
 

@@ -1,24 +1,17 @@
-"""The age a message states: our per-language patterns first, NLU's `age` entity otherwise."""
+"""The age a message states: only an age expression of some language counts (content/triage_cues/)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from typing import Optional
 
-from bot.risk.cues import MAX_AGE, MIN_AGE, default_cues
+from bot.risk.cues import default_cues
 
 
-def stated_age(text: str, entities: Iterable[Mapping[str, Any]]) -> Optional[float]:
-    cues = default_cues()
-    found = cues.age(text)
-    if found is not None:
-        return float(found)
-    for entity in entities:
-        if entity.get("entity") != "age":
-            continue
-        try:
-            value = int(str(entity.get("value")).strip())
-        except ValueError:
-            continue
-        if MIN_AGE <= value <= MAX_AGE and not cues.counts_something_else(text, str(entity.get("value")).strip()):
-            return float(value)
-    return None
+def stated_age(text: str) -> Optional[float]:
+    """The youngest age stated in an age expression, or None.
+
+    NLU's `age` entity is not used: it takes hours, head counts and money for
+    ages ("we work 16 hours" made an adult a child).
+    """
+    found = default_cues().age(text)
+    return float(found) if found is not None else None

@@ -1,8 +1,10 @@
-"""Cues in a report's words: a stated age, signs of a minor, danger happening now.
+"""Cues in a message's words: a stated age, a child, present danger, self-harm, a reporter, an answer.
 
-Read from content/triage_cues.yml for every language at once (people mix
-languages and scripts). Triage uses them only for messages NLU already took
-as a report or a request for a person.
+Read from content/triage_cues/<lang>.yml for every language at once (people
+mix languages and scripts); content/triage_cues/README.md says what each key
+holds and why. Word lists match whole words, except in scripts written without
+spaces (Lao), where they match inside longer runs once the `*_not` words (Lao
+"employee", "customer", which begin with the word for "child") are removed.
 """
 
 from __future__ import annotations
@@ -11,61 +13,154 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 import yaml
 
 from bot.settings import PROJECT_ROOT
-from bot.text import words_pattern
+from bot.text import menu_number, words_pattern
 
 MIN_AGE, MAX_AGE = 3, 99
 
+# Word families read from each language file (see content/triage_cues/README.md).
+FAMILIES = ("minor", "now", "danger_now", "self_harm", "reporter", "parent", "help_call", "yes", "no", "skip")
+# Families whose false hits are hidden by a list of longer words or idioms first.
+_EXCEPTIONS = {"minor": "minor_not", "self_harm": "self_harm_not"}
+# What may surround a bare call for help and still leave it bare: punctuation, emoji, "please".
+_FILLER = re.compile(r"[\W_\d]+", re.UNICODE)
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text.lower())
+
+def fold(text: str) -> str:
+    """Lowercase NFC, apostrophes unified, so that lists need one spelling of each."""
+    return unicodedata.normalize("NFC", (text or "").lower()).replace("’", "'").replace("`", "'")
 
 
 class Cues:
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.age_patterns = [re.compile(p, re.IGNORECASE) for spec in data.values() for p in spec.get("age", [])]
-        self.minor = words_pattern(_fold(w) for spec in data.values() for w in spec.get("minor", []))
-        self.now = words_pattern(_fold(w) for spec in data.values() for w in spec.get("now", []))
-        units = sorted({_fold(w) for spec in data.values() for w in spec.get("units", [])}, key=len, reverse=True)
-        self._unit_after = re.compile(r"^\s*(?:" + "|".join(re.escape(u) for u in units) + r")(?!\w)") if units else None
+    def __init__(self, data: Mapping[str, Mapping[str, Any]]) -> None:
+        self.age_patterns = [re.compile(p, re.IGNORECASE) for spec in data.values() for p in spec.get("age") or []]
+        self.words: dict[str, Optional[re.Pattern[str]]] = {}
+        self.lists: dict[str, set[str]] = {}
+        for family in (*FAMILIES, *_EXCEPTIONS.values(), "please"):
+            entries = {fold(str(w)).strip() for spec in data.values() for w in spec.get(family) or []}
+            entries.discard("")
+            self.lists[family] = entries
+            self.words[family] = words_pattern(entries)
 
     @classmethod
-    def load(cls, path: Path) -> "Cues":
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+    def load(cls, folder: Path) -> "Cues":
+        data = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) or {} for path in sorted(folder.glob("*.yml"))}
+        return cls(data)
 
-    def age(self, text: str) -> Optional[int]:
-        """The age the message states ("i am 15", "tengo 13 anos", "мне 14", "۱۵ سالمه"), if any."""
+    # -- numbers -------------------------------------------------------------------------
+
+    def ages(self, text: str) -> list[int]:
+        """Every age the message states in an age expression ("i am 15", "мне 14", "۱۵ سالمه").
+
+        A number outside an age expression (hours, people, money, dates, times,
+        durations) is never an age.
+        """
+        found = []
+        folded = fold(text)
         for pattern in self.age_patterns:
-            match = pattern.search(text or "")
-            if match:
+            for match in pattern.finditer(folded):
                 try:
-                    value = int(match.group("age"))  # int() reads Arabic-Indic, Devanagari and Bengali digits
-                except ValueError:
+                    value = int(match.group("age"))  # int() reads Arabic-Indic, Persian, Devanagari and Bengali digits
+                except (ValueError, IndexError):
                     continue
                 if MIN_AGE <= value <= MAX_AGE:
-                    return value
-        return None
+                    found.append(value)
+        return found
 
-    def counts_something_else(self, text: str, value: str) -> bool:
-        """Whether the number is followed by a unit ("16 hours", "16 گھنٹے"): then it is not an age."""
-        if self._unit_after is None:
+    def age(self, text: str) -> Optional[int]:
+        """The youngest age the message states: a child named next to an adult is still a child."""
+        ages = self.ages(text)
+        return min(ages) if ages else None
+
+    # -- words -----------------------------------------------------------------------------
+
+    def _strip(self, family: str, folded: str) -> str:
+        exceptions = self.words.get(_EXCEPTIONS.get(family, ""))
+        return exceptions.sub(" ", folded) if exceptions else folded
+
+    def has(self, family: str, text: str) -> bool:
+        pattern = self.words.get(family)
+        if pattern is None:
             return False
-        for match in re.finditer(rf"(?<!\d){re.escape(value)}(?!\d)", text or ""):
-            if self._unit_after.match(_fold(text[match.end():])):
-                return True
-        return False
+        return bool(pattern.search(self._strip(family, fold(text))))
+
+    def found(self, family: str, text: str) -> list[str]:
+        """The words of the family the text contains (for tests and explanations)."""
+        pattern = self.words.get(family)
+        return [m.group(1) for m in pattern.finditer(self._strip(family, fold(text)))] if pattern else []
 
     def minor_cue(self, text: str) -> bool:
-        return bool(self.minor and self.minor.search(_fold(text or "")))
+        return self.has("minor", text)
 
     def now_cue(self, text: str) -> bool:
-        return bool(self.now and self.now.search(_fold(text or "")))
+        return self.has("now", text)
+
+    def danger_now_cue(self, text: str) -> bool:
+        return self.has("danger_now", text)
+
+    def self_harm_cue(self, text: str) -> bool:
+        return self.has("self_harm", text)
+
+    def reporter_cue(self, text: str) -> bool:
+        return self.has("reporter", text) or self.has("parent", text)
+
+    def parent_cue(self, text: str) -> bool:
+        return self.has("parent", text)
+
+    def help_call_only(self, text: str) -> bool:
+        """The message is only a call for help ("HELP", "pls help me!!", "ساعدوني"), with no report in it."""
+        folded = fold(text).strip()
+        pattern = self.words.get("help_call")
+        if not folded or pattern is None:
+            return False
+        rest = pattern.sub(" ", folded)
+        please = self.words.get("please")
+        if please is not None:
+            rest = please.sub(" ", rest)
+        return rest != folded and not _FILLER.sub("", rest)
+
+    def answer(self, text: str) -> Optional[str]:
+        """'yes', 'no' or 'skip' when the words answer a yes/no question; a refusal outweighs a yes.
+
+        A yes phrase that contains a refusal word ("no problem") hides it, and
+        a refusal phrase that contains a yes word ("yes but not now") wins.
+        """
+        folded = fold(text)
+        spans = {family: [m.span() for m in p.finditer(folded)] if (p := self.words.get(family)) else [] for family in ("yes", "no", "skip")}
+
+        def inside(span: tuple[int, int], others: Iterable[tuple[int, int]]) -> bool:
+            return any(o[0] <= span[0] and span[1] <= o[1] and o != span for o in others)
+
+        no = [s for s in spans["no"] if not inside(s, spans["yes"])]
+        yes = [s for s in spans["yes"] if not inside(s, spans["no"])]
+        if no:
+            return "no"
+        if yes:
+            return "yes"
+        if spans["skip"]:
+            return "skip"
+        return None
+
+
+def read_answer(text: str, intent: Optional[str], cues: Optional[Cues] = None) -> Optional[str]:
+    """A reply to a yes/no question: the number (1 yes, 2 no, 3 skip), the person's words, else NLU's affirm/deny."""
+    number = menu_number(text)
+    if number is not None:
+        return {1: "yes", 2: "no", 3: "skip"}.get(number)
+    found = (cues or default_cues()).answer(text)
+    if found is not None:
+        return found
+    if intent == "affirm":
+        return "yes"
+    if intent == "deny":
+        return "no"
+    return None
 
 
 @lru_cache(maxsize=1)
 def default_cues() -> Cues:
-    return Cues.load(PROJECT_ROOT / "content" / "triage_cues.yml")
+    return Cues.load(PROJECT_ROOT / "content" / "triage_cues")

@@ -2,6 +2,8 @@
 
 The rules are data (content/triage.yml); this module computes the signals and
 returns the first rule that holds. Nothing here talks to Rasa or a database.
+Self-harm and present danger are looked for in every message, whatever NLU
+says its intent is, so that no question, menu or pending answer swallows them.
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from bot.settings import PROJECT_ROOT
 @dataclass(frozen=True)
 class Signals:
     intent: Optional[str]
-    age: Optional[float] = None
+    age: Optional[float] = None  # youngest age stated in an age expression (this message, else earlier)
     previous_intents: tuple[str, ...] = ()
     danger_confidence: float = 0.0  # NLU confidence of report_immediate_danger for this message
-    minor_cue: bool = False  # words that show a child (content/triage_cues.yml)
-    now_cue: bool = False  # words that put the danger in the present
+    self_harm_confidence: float = 0.0  # NLU confidence of report_self_harm for this message
+    minor_cue: bool = False  # words that show a child (content/triage_cues/)
+    now_cue: bool = False  # weak present-time words ("now")
+    danger_now_cue: bool = False  # phrases of present danger ("he is outside", "tonight", "locked in")
+    self_harm_cue: bool = False  # phrases of self-harm ("want to die", "end my life")
+    reporter_cue: bool = False  # the writer speaks about someone else
+    parent_cue: bool = False  # ... about their own child
+    help_call: bool = False  # the message is only a call for help
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class Decision:
     priority: str
     category: str
     consent: bool
+    third_party: bool = False  # the writer reports about someone else: reporter wording, "third-party report" on the case
+    ask: Optional[str] = None  # a question to ask before any case ("in_danger" after a bare call for help)
 
 
 @dataclass(frozen=True)
@@ -48,10 +58,12 @@ class Policy:
         self.minor_age = float(data.get("minor_age", 18))
         self.risk_intents = frozenset(data.get("risk_intents", []))
         self.case_intents = frozenset(data.get("case_intents", []))
+        self.unclear_intents = frozenset(data.get("unclear_intents", []))
         self.rules = list(data.get("rules", []))
         self.indicators = [Indicator(i["key"], i["question"], str(i["found_if"])) for i in data.get("indicators", [])]
         self.danger_confidence = float(data.get("danger_confidence", 0.25))
         self.adult_danger_confidence = float(data.get("adult_danger_confidence", 0.3))
+        self.self_harm_confidence = float(data.get("self_harm_confidence", 0.35))
         self.high_priority_indicators = int(data.get("high_priority_indicators", 2))
         self.renotify = {k: dt.timedelta(minutes=float(v)) for k, v in (data.get("renotify_minutes") or {}).items()}
 
@@ -61,32 +73,61 @@ class Policy:
 
     def facts(self, signals: Signals) -> dict[str, Any]:
         intent = signals.intent
-        minor = signals.age is not None and 0 < signals.age < self.minor_age
-        child = intent == "report_child_at_risk" or ((minor or signals.minor_cue) and intent in self.case_intents)
-        # For a child, danger ranked second or words like "now" are enough to
-        # treat it as urgent; an adult's report needs both to skip consent.
+        reportish = intent in self.case_intents or intent == "report_self_harm"
+        adult_stated = signals.age is not None and signals.age >= self.minor_age
+        minor_stated = signals.age is not None and 0 < signals.age < self.minor_age
+        self_harm = (
+            intent == "report_self_harm"
+            or signals.self_harm_cue
+            or (signals.self_harm_confidence >= self.self_harm_confidence and (reportish or intent in self.unclear_intents))
+        )
+        # A stated adult age outweighs child words; the intent report_child_at_risk
+        # outweighs it only when the writer speaks about someone else.
+        child_words = intent == "report_child_at_risk" or (signals.minor_cue and (reportish or self_harm))
+        child = (minor_stated and (reportish or self_harm)) or (child_words and (not adult_stated or signals.reporter_cue))
+        # Present danger: the intent, or phrases of present danger in a report or
+        # an unclear message; for a child, danger ranked second or "now" are enough;
+        # an adult's report with only "now" needs danger ranked as well.
+        # A bare "HELP" is asked about first (the `help_call` rule), whatever NLU calls it.
         danger = (
-            intent == "report_immediate_danger"
+            (intent == "report_immediate_danger" and not signals.help_call)
+            or (signals.danger_now_cue and (reportish or intent in self.unclear_intents or signals.help_call))
             or (child and (signals.danger_confidence >= self.danger_confidence or signals.now_cue))
             or (intent in self.risk_intents and signals.now_cue and signals.danger_confidence >= self.adult_danger_confidence)
         )
         return {
             "intent": intent,
+            "self_harm": self_harm,
             "danger": danger,
-            "child": child,
+            "child": bool(child),
+            "third_party": signals.reporter_cue and not self_harm,
+            "help_call": signals.help_call,
             "risk_seen": any(i in self.risk_intents for i in signals.previous_intents),
         }
 
     def decide(self, signals: Signals) -> Optional[Decision]:
         """The first rule that holds, or None (no case: questions, small talk)."""
-        if signals.intent not in self.case_intents:
-            return None
         facts = self.facts(signals)
+        if not (signals.intent in self.case_intents or facts["self_harm"] or facts["danger"] or facts["help_call"]):
+            return None
         for rule in self.rules:
             if all(facts.get(key) == value for key, value in (rule.get("when") or {}).items()):
-                case = rule["case"]
-                return Decision(rule["name"], case["organization"], case["priority"], case["category"], bool(case.get("consent")))
+                return self.decision(rule, third_party=facts["third_party"])
         return None
+
+    def decision(self, rule: Mapping[str, Any], third_party: bool = False) -> Decision:
+        case = rule.get("case") or {}
+        return Decision(rule["name"], case.get("organization", ""), case.get("priority", ""), case.get("category", ""),
+                        bool(case.get("consent")), third_party, rule.get("ask"))
+
+    def rule(self, name: str) -> Optional[Decision]:
+        found = next((r for r in self.rules if r["name"] == name), None)
+        return self.decision(found) if found else None
+
+    def safety(self, signals: Signals) -> bool:
+        """Whether the message must reach triage in any state: self-harm, present danger, a bare call for help."""
+        facts = self.facts(signals)
+        return bool(facts["self_harm"] or facts["danger"] or facts["help_call"])
 
     def indicators_found(self, answers: Mapping[str, str]) -> list[str]:
         """Indicator keys whose answer means present ('yes'/'no'; 'skip' counts as nothing)."""
@@ -100,17 +141,28 @@ def signals_from(
     age: Optional[float],
     previous: Iterable[Optional[str]],
 ) -> Signals:
-    """The signals of one message, as the action and the benchmark both compute them."""
+    """The signals of one message, as the actions, the dialogue policy and the evaluation all compute them.
+
+    `age` is the age remembered from earlier messages; an age stated in this
+    message comes first.
+    """
     from bot.risk.cues import default_cues
 
     cues = default_cues()
+    stated = cues.age(text)
     return Signals(
         intent=intent,
-        age=age,
+        age=float(stated) if stated is not None else age,
         previous_intents=tuple(i for i in previous if i),
         danger_confidence=float(ranking.get("report_immediate_danger", 0.0) or 0.0),
+        self_harm_confidence=float(ranking.get("report_self_harm", 0.0) or 0.0),
         minor_cue=cues.minor_cue(text),
         now_cue=cues.now_cue(text),
+        danger_now_cue=cues.danger_now_cue(text),
+        self_harm_cue=cues.self_harm_cue(text),
+        reporter_cue=cues.reporter_cue(text),
+        parent_cue=cues.parent_cue(text),
+        help_call=cues.help_call_only(text),
     )
 
 

@@ -27,3 +27,13 @@ def run(action_obj: Any, trk: Tracker) -> tuple[list[dict[str, Any]], list[dict[
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action_obj.run(dispatcher, trk, {}))
     return events, dispatcher.messages
+
+
+def bot(response: str) -> dict[str, Any]:
+    """A bot message as Rasa records it: the NLG response name is in its metadata."""
+    return {"event": "bot", "text": response, "metadata": {"utter_action": response}}
+
+
+def answer_to(question: str, text: str, intent: str, asked_by: str = "action_triage", **slot_values: Any) -> Tracker:
+    """A tracker where the action `asked_by` asked `question` (an utter_* name) and the person replied `text`."""
+    return tracker([action(asked_by), bot(question), user(text, intent)], slots=slot_values)

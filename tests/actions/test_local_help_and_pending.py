@@ -1,7 +1,7 @@
 from actions.fallback import ActionFallback
 from actions.local_help import ActionEmergencyContacts, ActionLocalHelp
 from actions.yes_no import ActionYesNo
-from tests.actions.helpers import action, run, tracker, user
+from tests.actions.helpers import action, answer_to, run, tracker, user
 
 
 def names(messages):
@@ -41,17 +41,17 @@ def test_phone_country_is_offered_for_confirmation_not_assumed():
 
 
 def test_yes_confirms_the_phone_country_and_gives_contacts():
-    trk = tracker([user("yes", "affirm")], slots={"language": "en", "awaiting": "confirm_country:NP:shelter"})
+    trk = answer_to("utter_confirm_country", "yes", "affirm", language="en", awaiting="confirm_country:NP:shelter")
     events, messages = run(ActionYesNo(), trk)
-    assert slots(events) == {"country": "NP", "awaiting": None}
+    assert slots(events) == {"country": "NP", "awaiting": None, "reasked": None}
     assert names(messages) == ["utter_local_contacts"]
 
 
 def test_no_asks_for_the_country_name():
-    trk = tracker([user("no", "deny")], slots={"language": "en", "awaiting": "confirm_country:NP:shelter"})
+    trk = answer_to("utter_confirm_country", "no", "deny", language="en", awaiting="confirm_country:NP:shelter")
     events, messages = run(ActionYesNo(), trk)
     assert names(messages) == ["utter_ask_country"]
-    assert slots(events) == {"awaiting": "country:shelter"}
+    assert slots(events) == {"awaiting": "country:shelter", "reasked": None}
 
 
 def test_a_country_name_answers_the_question():

@@ -15,7 +15,7 @@ from bot.cases.spool import EscalationSpool
 from bot.cases.store import CaseStore
 from bot.db import make_engine
 from bot.notify.messages import notification_text
-from tests.actions.helpers import run, tracker, user
+from tests.actions.helpers import answer_to, bot, run, tracker, user
 
 RESPONDERS = Responders.from_data({"responders": [
     {"id": "unicef-1", "organization": "UNICEF", "telegram_chat_id": 1},
@@ -111,13 +111,13 @@ def test_a_child_in_danger_is_an_urgent_unicef_case(store):
 def test_adult_exploitation_asks_consent_first_and_opens_nothing_yet(store):
     events, messages = run(ActionTriage(), report("boss keeps my passport", "report_exploitation"))
     assert names(messages) == ["utter_offer_caseworker"]
-    assert slots(events) == {"awaiting": "consent:adult exploitation"}
+    assert slots(events)["awaiting"] == "consent:adult exploitation" and "case_reference" not in slots(events)
     assert store.list() == []
 
 
 @pytest.mark.parametrize("answer,intent", [("yes", "affirm"), ("1", "nlu_fallback"), ("oui", "affirm"), ("haan", "affirm")])
 def test_consent_opens_a_normal_iom_case_then_asks_skippable_questions(store, answer, intent):
-    trk = tracker([user(answer, intent)], slots={"awaiting": "consent:adult exploitation", "language": "en"})
+    trk = answer_to("utter_offer_caseworker", answer, intent, awaiting="consent:adult exploitation", language="en")
     action = ActionYesNo() if intent == "affirm" else ActionFallback()
     events, messages = run(action, trk)
     assert names(messages) == ["utter_case_opened", "utter_indicator_documents"]
@@ -125,14 +125,14 @@ def test_consent_opens_a_normal_iom_case_then_asks_skippable_questions(store, an
 
 
 def test_two_indicators_raise_the_case_to_high_and_skips_count_for_nothing(store):
-    trk = tracker([user("yes", "affirm")], slots={"awaiting": "consent:adult exploitation"})
-    events, _ = run(ActionYesNo(), trk)
+    trk = answer_to("utter_offer_caseworker", "yes", "affirm", awaiting="consent:adult exploitation")
+    events, messages = run(ActionYesNo(), trk)
     state = slots(events)
     reference = state["case_reference"]
-    answers = [("1", "nlu_fallback"), ("3", "nlu_fallback"), ("no", "deny"), ("whatever", "out_of_scope"), ("2", "nlu_fallback")]
+    answers = [("1", "nlu_fallback"), ("3", "nlu_fallback"), ("no", "deny"), ("skip", "out_of_scope"), ("2", "nlu_fallback")]
     # documents kept: yes (found); free to leave: skip; debt: no; violence: skip; wages paid: no (found)
     for text, intent in answers:
-        trk = tracker([user(text, intent)], slots=state)
+        trk = answer_to(messages[-1]["response"], text, intent, asked_by="action_yes_no", **state)
         action = ActionYesNo() if intent in ("affirm", "deny") else ActionFallback()
         events, messages = run(action, trk)
         state.update(slots(events))
@@ -142,7 +142,7 @@ def test_two_indicators_raise_the_case_to_high_and_skips_count_for_nothing(store
 
 
 def test_no_consent_means_no_case_but_information_and_numbers(store):
-    trk = tracker([user("no", "deny")], slots={"awaiting": "consent:adult exploitation", "country": "NP"})
+    trk = answer_to("utter_offer_caseworker", "no", "deny", awaiting="consent:adult exploitation", country="NP")
     events, messages = run(ActionYesNo(), trk)
     assert names(messages) == ["utter_no_consent", "utter_work_rights", "utter_emergency_contacts"]
     assert store.list() == [] and slots(events)["awaiting"] is None

@@ -78,9 +78,97 @@ def test_stated_ages_in_many_languages_and_numbers_that_are_not_ages():
 
     for text, age in [("im 15 pls help", 15), ("tengo 13 años", 13), ("tenho 14 anos", 14), ("мне 14", 14), ("meni 13 rokiv", 13),
                       ("۱۵ سالمه", 15), ("আমার বয়স ১৬ বছর", 16), ("मेरो उमेर १५ वर्ष", 15), ("عمري 12", 12), ("j'ai 16 ans", 16)]:
-        assert stated_age(text, []) == age, text
-    for text in ["i work 16 hours a day", "روز 16 گھنٹے کام", "3 men are chasing me", "i paid 500 dollars"]:
-        assert stated_age(text, []) is None, text
-    assert stated_age("help", [{"entity": "age", "value": "15"}]) == 15
-    assert stated_age("روز 16 گھنٹے کام", [{"entity": "age", "value": "16"}]) is None  # sixteen hours
-    assert stated_age("slt 3andi 6 mois sans salaire", []) is None  # "I have 6 months", not an age
+        assert stated_age(text) == age, text
+    for text in ["i work 16 hours a day", "روز 16 گھنٹے کام", "3 men are chasing me", "i paid 500 dollars",
+                 "slt 3andi 6 mois sans salaire", "we are 15 in one room", "i owe them 15 dollars"]:
+        assert stated_age(text) is None, text
+
+
+def test_nlu_age_entities_are_not_ages():
+    """NLU's age entity took hours and money for ages: an age needs an age expression."""
+    from bot.risk.triage import signals_from
+
+    signals = signals_from("report_exploitation", "we work 16 hours and sleep 12 in one room, i owe 15", {}, None, [])
+    assert signals.age is None
+    decision = POLICY.decide(signals)
+    assert (decision.organization, decision.consent) == ("IOM", True)
+
+
+def test_a_stated_adult_age_outweighs_child_words():
+    from bot.risk.triage import signals_from
+
+    signals = signals_from("report_exploitation", "im 24 and they dont let me finish school, boss keeps my passport", {}, None, [])
+    assert POLICY.decide(signals).organization == "IOM"
+    # the youngest stated age counts: a child named next to an adult is a child
+    signals = signals_from("report_exploitation", "im 35 and my daughter is 13, the boss makes her work at night", {}, None, [])
+    assert POLICY.decide(signals).organization == "UNICEF"
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("i want to die", "report_self_harm"),
+    ("i have the pills ready, goodbye", "goodbye"),  # NLU wrong: the words still count
+    ("no reason to live anymore", "out_of_scope"),
+])
+def test_self_harm_is_an_urgent_iom_case_without_consent_whatever_the_intent(text, intent):
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from(intent, text, {intent: 0.6}, None, []))
+    assert (decision.organization, decision.priority, decision.category, decision.consent) == ("IOM", "urgent", "self_harm", False)
+
+
+def test_a_child_at_risk_of_self_harm_goes_to_unicef():
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from("report_self_harm", "im 14 and i want to die", {}, None, []))
+    assert (decision.organization, decision.priority, decision.category) == ("UNICEF", "urgent", "self_harm")
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("im dead tired after 14 hours", "report_exploitation"),
+    ("dying to see my kids again", "out_of_scope"),
+    ("where can i see a psychologist for free", "ask_health"),
+])
+def test_idioms_and_service_questions_are_not_self_harm(text, intent):
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from(intent, text, {intent: 0.7, "report_self_harm": 0.1}, None, []))
+    assert decision is None or decision.category != "self_harm"
+
+
+def test_present_danger_makes_an_adult_report_urgent_without_consent():
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from("report_exploitation", "the boss is outside my door right now", {"report_immediate_danger": 0.1}, None, []))
+    assert (decision.organization, decision.priority, decision.consent) == ("IOM", "urgent", False)
+    child = POLICY.decide(signals_from("report_child_at_risk", "im 13 they come for me tonight", {}, None, []))
+    assert (child.organization, child.priority) == ("UNICEF", "urgent")
+
+
+def test_a_question_with_danger_words_opens_nothing():
+    from bot.risk.triage import signals_from
+
+    assert POLICY.decide(signals_from("ask_shelter", "where can i sleep tonight", {"ask_shelter": 0.8}, None, [])) is None
+
+
+def test_a_report_about_an_adult_relative_asks_consent_in_words_for_a_reporter():
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from("report_exploitation", "my sister in dubai, madam took her passport", {}, None, []))
+    assert (decision.organization, decision.category, decision.consent, decision.third_party) == ("IOM", "third_party_report", True, True)
+
+
+def test_a_report_about_a_child_goes_to_unicef_with_reporter_wording():
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from("report_child_at_risk", "my neighbour's boy is 11 and works all night in the kiln", {}, None, []))
+    assert (decision.organization, decision.consent, decision.third_party) == ("UNICEF", False, True)
+
+
+def test_a_bare_call_for_help_asks_before_any_case():
+    from bot.risk.triage import signals_from
+
+    for text in ("HELP", "help me pls!!", "please help"):
+        decision = POLICY.decide(signals_from("report_immediate_danger", text, {"report_immediate_danger": 0.9}, None, []))
+        assert decision is not None and decision.ask == "in_danger" and not decision.organization, text
+    report = POLICY.decide(signals_from("report_exploitation", "help my boss took my passport", {}, None, []))
+    assert report.ask is None and report.organization == "IOM"

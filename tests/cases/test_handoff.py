@@ -111,3 +111,27 @@ def test_a_telegram_reply_to_a_notification_is_a_reply_to_its_case(world):
 def test_strangers_are_not_answered(world):
     _, handoff = world
     assert commands.handle(handoff, "999", "/claim HL-22222") is None
+
+
+@pytest.mark.parametrize("text,category", [("i cant do this anymore, i want to die", "self_harm"),
+                                           ("he is outside my door right now", "immediate_danger")])
+def test_self_harm_or_danger_while_a_responder_holds_the_case_flags_it_urgent(world, text, category):
+    """Caught in every state: the person talks to the responder, the bot stays silent, the case still becomes urgent."""
+    store, handoff = world
+    case = store.open_case("conv-flag", "IOM", "normal", "exploitation", language="en", channel="rest").case
+    store.claim(case.reference, "iom-1")
+    assert handoff.intercept("conv-flag", text) is True
+    flagged = store.get(case.reference)
+    assert (flagged.priority, flagged.category) == ("urgent", category)
+    to_responder = [m for m in store.pending_outbox() if m.responder_id == "iom-1" and m.kind in ("urgent_flag", "user_message")]
+    assert [m.kind for m in to_responder][:2] == ["urgent_flag", "user_message"]  # the flag first
+    assert to_responder[0].text.startswith(f"URGENT {case.reference}")
+    assert any(e.kind == "urgent_flag" for e in store.events(case.reference))
+
+
+def test_an_ordinary_message_to_the_responder_changes_nothing(world):
+    store, handoff = world
+    case = store.open_case("conv-calm", "IOM", "normal", "exploitation", language="en", channel="rest").case
+    store.claim(case.reference, "iom-1")
+    assert handoff.intercept("conv-calm", "ok thank you, tomorrow at 10 is fine") is True
+    assert store.get(case.reference).priority == "normal"

@@ -51,20 +51,20 @@ def test_yes_records_the_request_and_says_what_goes(eraser):
 
 def test_an_open_child_case_is_named_in_the_answer(eraser):
     case = eraser.store.open_case("test-sender", "UNICEF", "high", "child_at_risk").case
-    history = [bot_said("utter_ask_delete_confirm"), user("yes", "affirm")]
+    history = [action("action_ask_erase"), bot_said("utter_ask_delete_confirm"), user("yes", "affirm")]
     _, messages = run(ActionYesNo(), tracker(history, {"awaiting": "erase"}))
     assert [m["response"] for m in messages] == ["utter_data_deleted", "utter_data_kept_for_case"]
     assert messages[1]["reference"] == case.reference and messages[1]["organization"] == "UNICEF"
 
 
 def test_no_keeps_everything(eraser):
-    history = [bot_said("utter_ask_delete_confirm"), user("no", "deny")]
+    history = [action("action_ask_erase"), bot_said("utter_ask_delete_confirm"), user("no", "deny")]
     _, messages = run(ActionYesNo(), tracker(history, {"awaiting": "erase"}))
     assert [m["response"] for m in messages] == ["utter_delete_cancelled"] and requests(eraser) == []
 
 
 def test_a_yes_long_after_the_question_deletes_nothing(eraser):
-    history = [bot_said("utter_ask_delete_confirm"), user("what are my rights", "ask_rights_trafficking"),
+    history = [action("action_ask_erase"), bot_said("utter_ask_delete_confirm"), user("what are my rights", "ask_rights_trafficking"),
                bot_said("utter_rights_trafficking_victim"), user("yes", "affirm")]
     run(ActionYesNo(), tracker(history, {"awaiting": "erase"}))
     assert requests(eraser) == []
