@@ -1,7 +1,7 @@
 """action_extract_context: runs after every user message (custom slot mapping).
 
 Sets `language` (explicit choice > numbered menu answer > detection with the
-current language as prior), `age` (a stated age) and `country` from what the
+current language as prior), `age` (an age the writer states of themselves) and `country` from what the
 person wrote.
 """
 
@@ -20,6 +20,7 @@ from bot.language.choice import explicit_choice
 from bot.language.detect import detect
 from bot.language.model import trained_model
 from bot.risk.age import stated_age
+from bot.risk.cues import default_cues
 from bot.text import menu_number
 
 
@@ -52,7 +53,9 @@ class ActionExtractContext(Action):
             if language != prior:
                 events.append(SlotSet("language", language))
 
-        age = stated_age(text, entities)
+        # Remembered for later messages only when the writer speaks of themselves: a parent's
+        # "my son is 7" must not make the parent a child in their next message.
+        age = stated_age(text) if not default_cues().reporter_cue(text) else None
         if age is not None and age != tracker.get_slot("age"):
             events.append(SlotSet("age", age))
 

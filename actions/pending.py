@@ -104,7 +104,7 @@ def answer_pending(tracker: Tracker, dispatcher: CollectingDispatcher) -> Option
         if awaiting.startswith("confirm_country:") and slot_set_this_turn(tracker, "country"):  # they named a country instead
             _after_country(dispatcher, tracker.get_slot("country"), (awaiting.split(":", 2) + [""])[2], language)
             return [SlotSet("awaiting", None)]
-        answer = read_answer(text, intent)
+        answer = read_answer(text, intent, question=awaiting, language=language)
         if answer is None or (answer == "skip" and not awaiting.startswith("indicator:")):
             return _unclear(tracker, dispatcher, awaiting)
         done: Events = [SlotSet("reasked", None)]

@@ -72,6 +72,23 @@ def menu_number(text: str | None) -> int | None:
 _UNSPACED_SCRIPTS = ("LAO", "THAI", "KHMER", "MYANMAR")
 
 
+def _mark_ranges() -> str:
+    """Every combining mark of the Basic Multilingual Plane as a character-class body."""
+    ranges: list[list[int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
+
+
+# A letter, digit, combining mark or joiner: Python's \w misses the vowel signs of Bengali, Devanagari and
+# Lao (U+09BE "া" is a mark), so "না" (no) would match inside "জানা" (to know) without them.
+_WORD_CHARACTER = "[\\w" + _mark_ranges() + "\\u200c\\u200d]"
+
+
 def written_without_spaces(word: str) -> bool:
     return any(unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS) for ch in word)
 
@@ -85,5 +102,6 @@ def words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     ordered = sorted({w for w in words if w}, key=len, reverse=True)
     spaced = [re.escape(w) for w in ordered if not written_without_spaces(w)]
     unspaced = [re.escape(w) for w in ordered if written_without_spaces(w)]
-    alternatives = ([r"(?<!\w)(?:" + "|".join(spaced) + r")(?!\w)"] if spaced else []) + (["|".join(unspaced)] if unspaced else [])
+    inner = _WORD_CHARACTER
+    alternatives = ([rf"(?<!{inner})(?:" + "|".join(spaced) + rf")(?!{inner})"] if spaced else []) + (["|".join(unspaced)] if unspaced else [])
     return re.compile("(" + "|".join(alternatives) + ")") if alternatives else None

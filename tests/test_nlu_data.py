@@ -12,7 +12,7 @@ from bot.language.model import read_examples
 from tests.conftest import ROOT
 
 DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
-BASIC_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "choose_language", "request_human", "report_immediate_danger", "out_of_scope"}
+BASIC_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "choose_language", "request_human", "report_immediate_danger", "report_self_harm", "out_of_scope"}
 CATALOG = default_catalog()
 
 

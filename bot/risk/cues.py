@@ -26,8 +26,15 @@ MIN_AGE, MAX_AGE = 3, 99
 FAMILIES = ("minor", "now", "danger_now", "self_harm", "reporter", "parent", "help_call", "yes", "no", "skip")
 # Families whose false hits are hidden by a list of longer words or idioms first.
 _EXCEPTIONS = {"minor": "minor_not", "self_harm": "self_harm_not"}
+_ANSWERS = ("yes", "no", "skip")
 # What may surround a bare call for help and still leave it bare: punctuation, emoji, "please".
 _FILLER = re.compile(r"[\W_\d]+", re.UNICODE)
+
+
+def yaml_keys(data: Mapping[Any, Any]) -> dict[str, Any]:
+    """YAML 1.1 reads an unquoted `yes:` / `no:` key as True / False: give them back their names."""
+    names = {True: "yes", False: "no"}
+    return {names.get(k, k) if isinstance(k, bool) else str(k): v for k, v in data.items()}
 
 
 def fold(text: str) -> str:
@@ -45,10 +52,15 @@ class Cues:
             entries.discard("")
             self.lists[family] = entries
             self.words[family] = words_pattern(entries)
+        # Answers are read in the conversation's language first: Portuguese "no" means "in the".
+        self.answers_by_language = {
+            language: {family: words_pattern({fold(str(w)).strip() for w in spec.get(family) or []} - {""}) for family in _ANSWERS}
+            for language, spec in data.items()
+        }
 
     @classmethod
     def load(cls, folder: Path) -> "Cues":
-        data = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) or {} for path in sorted(folder.glob("*.yml"))}
+        data = {path.stem: yaml_keys(yaml.safe_load(path.read_text(encoding="utf-8")) or {}) for path in sorted(folder.glob("*.yml"))}
         return cls(data)
 
     # -- numbers -------------------------------------------------------------------------
@@ -123,35 +135,56 @@ class Cues:
             rest = please.sub(" ", rest)
         return rest != folded and not _FILLER.sub("", rest)
 
-    def answer(self, text: str) -> Optional[str]:
+    def answer(self, text: str, language: Optional[str] = None) -> Optional[str]:
         """'yes', 'no' or 'skip' when the words answer a yes/no question; a refusal outweighs a yes.
 
-        A yes phrase that contains a refusal word ("no problem") hides it, and
-        a refusal phrase that contains a yes word ("yes but not now") wins.
+        The conversation's language is read, then English; every language only
+        when the conversation's language is unknown (Bengali "hmm" is a yes,
+        English "hmm" is not). A yes or skip phrase that contains a refusal word ("no
+        problem", "no sé") hides it, and a refusal phrase that contains a yes
+        word ("yes but not now") wins.
         """
+        if language not in self.answers_by_language:
+            return self._answer(text, {family: self.words.get(family) for family in _ANSWERS})
+        for code in dict.fromkeys((language, "en")):  # English "ok", "yes" are everywhere; other languages' words are not
+            found = self._answer(text, self.answers_by_language.get(code) or {})
+            if found is not None:
+                return found
+        return None
+
+    @staticmethod
+    def _answer(text: str, patterns: Mapping[str, Optional[re.Pattern[str]]]) -> Optional[str]:
         folded = fold(text)
-        spans = {family: [m.span() for m in p.finditer(folded)] if (p := self.words.get(family)) else [] for family in ("yes", "no", "skip")}
+        spans = {family: [m.span() for m in p.finditer(folded)] if (p := patterns.get(family)) else [] for family in _ANSWERS}
 
         def inside(span: tuple[int, int], others: Iterable[tuple[int, int]]) -> bool:
             return any(o[0] <= span[0] and span[1] <= o[1] and o != span for o in others)
 
-        no = [s for s in spans["no"] if not inside(s, spans["yes"])]
-        yes = [s for s in spans["yes"] if not inside(s, spans["no"])]
+        no = [s for s in spans["no"] if not inside(s, spans["yes"] + spans["skip"])]
+        yes = [s for s in spans["yes"] if not inside(s, spans["no"] + spans["skip"])]
+        skip = [s for s in spans["skip"] if not inside(s, spans["no"] + spans["yes"])]
         if no:
             return "no"
         if yes:
             return "yes"
-        if spans["skip"]:
+        if skip:
             return "skip"
         return None
 
 
-def read_answer(text: str, intent: Optional[str], cues: Optional[Cues] = None) -> Optional[str]:
-    """A reply to a yes/no question: the number (1 yes, 2 no, 3 skip), the person's words, else NLU's affirm/deny."""
+def read_answer(text: str, intent: Optional[str], cues: Optional[Cues] = None, question: str = "",
+                language: Optional[str] = None) -> Optional[str]:
+    """A reply to a yes/no question: the number (1 yes, 2 no, 3 skip), the person's words, else NLU's affirm/deny.
+
+    To "are you in danger right now?" a refusal phrase ("I'm scared", "not now") is not a no:
+    only the number, NLU's deny or a plain yes count there; anything else is asked again.
+    """
     number = menu_number(text)
     if number is not None:
         return {1: "yes", 2: "no", 3: "skip"}.get(number)
-    found = (cues or default_cues()).answer(text)
+    found = (cues or default_cues()).answer(text, language)
+    if question == "in_danger" and found == "no" and intent != "deny":
+        return None
     if found is not None:
         return found
     if intent == "affirm":

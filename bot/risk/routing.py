@@ -48,6 +48,7 @@ def route(
     age: Optional[float],
     previous_intents: Iterable[Optional[str]],
     last_action: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> Optional[str]:
     """TRIAGE, ANSWER, or None when the dialogue rules decide."""
     signals = signals_from(intent, text, ranking, age, previous_intents)
@@ -55,7 +56,7 @@ def route(
         return TRIAGE
     if not awaits_yes_no(awaiting, last_action, check_fresh=True):
         return None
-    if read_answer(text, intent, default_cues()) is not None:
+    if read_answer(text, intent, default_cues(), str(awaiting), language) is not None:
         return ANSWER
     if intent and intent.startswith(_OTHER_BUSINESS):
         return None

@@ -137,7 +137,8 @@ def test_an_unclear_answer_is_asked_once_more_then_the_question_closes(store):
     assert names(messages) == ["utter_answer_unclear", "utter_offer_caseworker"]
     assert messages[1]["choices"] == [(1, "Yes"), (2, "No")]
     assert slots(events) == {"reasked": "consent:adult exploitation"}
-    trk = answer_to("utter_offer_caseworker", "hmm", "out_of_scope", awaiting="consent:adult exploitation", reasked="consent:adult exploitation")
+    trk = answer_to("utter_offer_caseworker", "hmm", "out_of_scope", awaiting="consent:adult exploitation", reasked="consent:adult exploitation",
+                    language="en")
     events, messages = run(ActionYesNo(), trk)
     assert names(messages) == ["utter_how_can_help"] and slots(events)["awaiting"] is None and store.list() == []
 

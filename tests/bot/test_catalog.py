@@ -44,6 +44,26 @@ def test_every_language_has_every_response(code):
 
 
 @pytest.mark.parametrize("code", sorted(default_catalog().languages))
+def test_every_language_has_every_label(code):
+    """Labels name contact lines and the yes / no / skip buttons: a missing one would show in English."""
+    catalog = default_catalog()
+    missing = set(catalog.texts[catalog.default_language]["labels"]) - set(catalog.texts[code].get("labels", {}))
+    assert not missing, f"{code} lacks labels {sorted(missing)}"
+
+
+@pytest.mark.parametrize("code", sorted(default_catalog().languages))
+def test_numbered_choices_are_buttons_on_telegram_and_numbers_in_an_sms(code):
+    from actions.triage import yes_no_choices
+
+    catalog = default_catalog()
+    choices = [list(c) for c in yes_no_choices(code, skip=True)]  # as they arrive through Rasa's JSON
+    on_telegram = catalog.render("utter_indicator_documents", code, "telegram", choices=choices)
+    assert [b["payload"] for b in on_telegram.buttons] == ["1", "2", "3"]
+    assert [b["title"] for b in on_telegram.buttons] == [catalog.texts[code]["labels"][k] for k in ("yes", "no", "skip")]
+    assert catalog.render("utter_ask_in_danger", code, "twilio_sms", choices=choices).buttons == []
+
+
+@pytest.mark.parametrize("code", sorted(default_catalog().languages))
 def test_placeholders_match_the_default_language(code):
     catalog = default_catalog()
     default = catalog.texts[catalog.default_language]["responses"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.risk.cues import default_cues
+from bot.risk.cues import default_cues, yaml_keys
 
 FOLDER = Path(__file__).parent / "cue_cases"
 CHECKS = {
@@ -24,7 +24,7 @@ CHECKS = {
 def _cases() -> list[tuple[str, str, object]]:
     found = []
     for path in sorted(FOLDER.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_keys(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
         for key, items in data.items():
             for item in items or []:
                 found.append((path.stem, key, item))
@@ -40,7 +40,7 @@ def test_every_language_has_cases_for_every_cue():
     languages = set(default_catalog().languages)
     assert {p.stem for p in FOLDER.glob("*.yml")} == languages
     for path in FOLDER.glob("*.yml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_keys(yaml.safe_load(path.read_text(encoding="utf-8")))
         missing = [k for k in ("ages", "not_ages", "danger_now", "self_harm", "not_self_harm", "reporter", "help_call", "yes", "no")
                    if not data.get(k)]
         assert not missing, f"{path.name} has no cases for {missing}"
