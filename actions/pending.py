@@ -33,6 +33,10 @@ from bot.text import menu_number
 
 Events = List[Dict[Text, Any]]
 
+# Below this NLU confidence, "request_human" in reply to an offer may be a misread refusal
+# ("no, dont call, he checks my phone"): the offer is asked again instead.
+REQUEST_AS_YES_CONFIDENCE = 0.5
+
 
 def _after_country(dispatcher: CollectingDispatcher, country: str, purpose: str, language: Optional[str]) -> None:
     if purpose == "emergency":
@@ -105,6 +109,9 @@ def answer_pending(tracker: Tracker, dispatcher: CollectingDispatcher) -> Option
             _after_country(dispatcher, tracker.get_slot("country"), (awaiting.split(":", 2) + [""])[2], language)
             return [SlotSet("awaiting", None)]
         answer = read_answer(text, intent, question=awaiting, language=language)
+        if answer is None and intent == "request_human" and awaiting.startswith("consent:"):
+            # asking for a person answers the offer of one, when NLU is sure of it; otherwise ask again
+            answer = "yes" if float((message.get("intent") or {}).get("confidence") or 0.0) >= REQUEST_AS_YES_CONFIDENCE else None
         if answer is None or (answer == "skip" and not awaiting.startswith("indicator:")):
             return _unclear(tracker, dispatcher, awaiting)
         done: Events = [SlotSet("reasked", None)]

@@ -120,13 +120,15 @@ def offer_response(decision: Decision) -> str:
     return "utter_offer_caseworker_reporter" if decision.third_party else "utter_offer_caseworker"
 
 
-def not_understood_in_basic_language(tracker: Tracker, signals: Signals, decision: Decision) -> bool:
-    """A basic-language message only NLU calls a report, with low confidence: not understood (issue 13.10)."""
+def not_understood_in_basic_language(tracker: Tracker, signals: Signals, facts: Dict[str, Any]) -> bool:
+    """A basic-language message only NLU calls a report, with low confidence: not understood (issue 13.10).
+
+    Self-harm is never dismissed so, whatever its source."""
     catalog = default_catalog()
     language = tracker.get_slot("language")
     if language not in catalog.languages or catalog.languages[language].support != "basic":
         return False
-    if signals.self_harm_cue or signals.danger_now_cue or signals.help_call:
+    if facts["self_harm"] or signals.danger_now_cue or signals.help_call:
         return False
     confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
     return confidence < BASIC_LANGUAGE_MIN_CONFIDENCE
@@ -144,10 +146,10 @@ class ActionTriage(Action):
         if decision is None:
             dispatcher.utter_message(response="utter_how_can_help")
             return []
-        if not_understood_in_basic_language(tracker, signals, decision):
+        facts = policy.facts(signals)
+        if not_understood_in_basic_language(tracker, signals, facts):
             dispatcher.utter_message(response="utter_basic_menu")
             return []
-        facts = policy.facts(signals)
         # A safety message answers whatever was asked before: that question is closed.
         events: Events = [SlotSet("awaiting", None), SlotSet("reasked", None)]
         country = tracker.get_slot("country")

@@ -141,15 +141,13 @@ def cmd_triage_eval(args: argparse.Namespace) -> int:
     """Labelled conversations through the whole dialogue; exit 1 below the targets (make test runs it)."""
     import json
 
-    from bot.bench.triage import evaluate, judge, labelled_sets, report_lines
+    from bot.bench.triage import evaluate_sets, judge, labelled_sets, report_lines
 
     settings = load_settings()
     model = Path(args.model) if getattr(args, "model", None) else train_model(settings.root, env=child_environment(settings))
     failures: list[str] = []
-    results = {}
-    for name, conversations in labelled_sets(settings.root).items():
-        result = evaluate(model, conversations)
-        results[name] = result
+    results = evaluate_sets(model, labelled_sets(settings.root))
+    for name, result in results.items():
         print("\n".join(report_lines(name, result)), flush=True)
         for miss in result["misses"]:
             print("  miss:", json.dumps(miss, ensure_ascii=False), flush=True)

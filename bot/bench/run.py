@@ -78,13 +78,13 @@ def _sample(rows: list[Labelled], per_language: Optional[int]) -> list[Labelled]
 
 
 def _safety(root: Path, model_path: Path, progress: Progress, quick: bool = False) -> dict[str, Any]:
-    from bot.bench.triage import evaluate, labelled_sets
+    from bot.bench.triage import evaluate_sets, labelled_sets
 
     sets = labelled_sets(root)
     if quick:  # `make test` runs the whole evaluation; the smoke run only checks that this section works
         sets = {name: conversations[::10] for name, conversations in sets.items()}
     progress(f"safety: {sum(len(c) for c in sets.values())} labelled conversations through the whole dialogue")
-    result: dict[str, Any] = {name: evaluate(model_path, conversations) for name, conversations in sets.items()}
+    result: dict[str, Any] = dict(evaluate_sets(model_path, sets))
     result["child_reports"] = [c.messages[-1] for c in sets["existing"] if c.organization == "UNICEF" and len(c.messages) == 1]
     return result
 

@@ -180,8 +180,22 @@ def correct(conversation: Conversation, outcome: Outcome) -> bool:
         if conversation.label == "refusal":
             return outcome.organization is None
         return outcome.organization is None and not outcome.offered
+    if accepts_offer(conversation) and outcome.organization is None:
+        return outcome.offered
     return (outcome.organization == conversation.organization and outcome.priority == conversation.priority
             and (conversation.case_category is None or outcome.category == conversation.case_category))
+
+
+def accepts_offer(conversation: Conversation) -> bool:
+    """The first set's adult reports end before any consent answer: the IOM offer is their route."""
+    return conversation.label == "IOM-normal"
+
+
+def routed_to(conversation: Conversation, outcome: Outcome) -> Optional[str]:
+    """The organisation the person reached: the case's, or IOM's offer where the labels accept it."""
+    if outcome.organization is None and outcome.offered and accepts_offer(conversation):
+        return "IOM"
+    return outcome.organization
 
 
 def _ratio(hits: int, total: int) -> Optional[float]:
@@ -202,7 +216,7 @@ def figures(pairs: Iterable[tuple[Conversation, Outcome]]) -> dict[str, Any]:
         if conversation.organization == "UNICEF":
             count("unicef_recall", outcome.organization == "UNICEF")
         if conversation.organization == "IOM":
-            count("iom_recall", outcome.organization == "IOM")
+            count("iom_recall", routed_to(conversation, outcome) == "IOM")
         if conversation.label == "refusal":
             count("refusals_respected", outcome.organization is None)
         if conversation.label == "parent_question":
@@ -224,9 +238,18 @@ def judge(result: dict[str, Any]) -> list[str]:
     return failures
 
 
+def evaluate_sets(model_path: Path, sets: dict[str, list[Conversation]]) -> dict[str, dict[str, Any]]:
+    """Every set through one action server and one model (Sanic names its apps once per process)."""
+    everything = [c for conversations in sets.values() for c in conversations]
+    outcomes = iter(run_conversations(model_path, everything))
+    return {name: score([(c, next(outcomes)) for c in conversations]) for name, conversations in sets.items()}
+
+
 def evaluate(model_path: Path, conversations: Sequence[Conversation]) -> dict[str, Any]:
-    outcomes = run_conversations(model_path, conversations)
-    pairs = list(zip(conversations, outcomes))
+    return evaluate_sets(model_path, {"all": list(conversations)})["all"]
+
+
+def score(pairs: list[tuple[Conversation, Outcome]]) -> dict[str, Any]:
     by_language: dict[str, list[tuple[Conversation, Outcome]]] = defaultdict(list)
     by_label: dict[str, list[tuple[Conversation, Outcome]]] = defaultdict(list)
     for conversation, outcome in pairs:

@@ -52,11 +52,13 @@ def route(
 ) -> Optional[str]:
     """TRIAGE, ANSWER, or None when the dialogue rules decide."""
     signals = signals_from(intent, text, ranking, age, previous_intents)
-    if default_policy().safety(signals):
+    fresh = awaits_yes_no(awaiting, last_action, check_fresh=True)
+    answer = read_answer(text, intent, default_cues(), str(awaiting), language) if fresh else None
+    if default_policy().safety(signals, answered=answer is not None):
         return TRIAGE
-    if not awaits_yes_no(awaiting, last_action, check_fresh=True):
+    if not fresh:
         return None
-    if read_answer(text, intent, default_cues(), str(awaiting), language) is not None:
+    if answer is not None or intent == "request_human":  # "can i talk to someone" answers an offer of a caseworker
         return ANSWER
     if intent and intent.startswith(_OTHER_BUSINESS):
         return None

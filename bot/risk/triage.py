@@ -26,6 +26,7 @@ class Signals:
     previous_intents: tuple[str, ...] = ()
     danger_confidence: float = 0.0  # NLU confidence of report_immediate_danger for this message
     self_harm_confidence: float = 0.0  # NLU confidence of report_self_harm for this message
+    child_confidence: float = 0.0  # NLU confidence of report_child_at_risk for this message
     minor_cue: bool = False  # words that show a child (content/triage_cues/)
     now_cue: bool = False  # weak present-time words ("now")
     danger_now_cue: bool = False  # phrases of present danger ("he is outside", "tonight", "locked in")
@@ -63,7 +64,8 @@ class Policy:
         self.indicators = [Indicator(i["key"], i["question"], str(i["found_if"])) for i in data.get("indicators", [])]
         self.danger_confidence = float(data.get("danger_confidence", 0.25))
         self.adult_danger_confidence = float(data.get("adult_danger_confidence", 0.3))
-        self.self_harm_confidence = float(data.get("self_harm_confidence", 0.35))
+        self.self_harm_confidence = float(data.get("self_harm_confidence", 0.3))
+        self.child_intent_confidence = float(data.get("child_intent_confidence", 0.5))
         self.high_priority_indicators = int(data.get("high_priority_indicators", 2))
         self.renotify = {k: dt.timedelta(minutes=float(v)) for k, v in (data.get("renotify_minutes") or {}).items()}
 
@@ -79,11 +81,15 @@ class Policy:
         self_harm = (
             intent == "report_self_harm"
             or signals.self_harm_cue
-            or (signals.self_harm_confidence >= self.self_harm_confidence and (reportish or intent in self.unclear_intents))
+            or signals.self_harm_confidence >= self.self_harm_confidence
         )
-        # A stated adult age outweighs child words; the intent report_child_at_risk
-        # outweighs it only when the writer speaks about someone else.
-        child_words = intent == "report_child_at_risk" or (signals.minor_cue and (reportish or self_harm))
+        # A child needs evidence: a stated age under 18, child words in a report, or NLU
+        # sure enough of report_child_at_risk (alone, it took adults' reports of long
+        # hours or shared rooms for children). A stated adult age outweighs child words;
+        # the intent outweighs it only when the writer speaks about someone else.
+        child_intent = intent == "report_child_at_risk" and (
+            signals.minor_cue or minor_stated or signals.child_confidence >= self.child_intent_confidence)
+        child_words = child_intent or (signals.minor_cue and (reportish or self_harm))
         child = (minor_stated and (reportish or self_harm)) or (child_words and (not adult_stated or signals.reporter_cue))
         # Present danger: the intent, or phrases of present danger in a report or
         # an unclear message; for a child, danger ranked second or "now" are enough;
@@ -101,6 +107,8 @@ class Policy:
             "danger": danger,
             "child": bool(child),
             "third_party": signals.reporter_cue and not self_harm,
+            # a report of exploitation, whoever NLU thought the victim was (the child rules come first)
+            "exploitation_report": intent in ("report_exploitation", "report_child_at_risk"),
             "help_call": signals.help_call,
             "risk_seen": any(i in self.risk_intents for i in signals.previous_intents),
         }
@@ -124,10 +132,16 @@ class Policy:
         found = next((r for r in self.rules if r["name"] == name), None)
         return self.decision(found) if found else None
 
-    def safety(self, signals: Signals) -> bool:
-        """Whether the message must reach triage in any state: self-harm, present danger, a bare call for help."""
+    def safety(self, signals: Signals, answered: bool = False) -> bool:
+        """Whether the message must reach triage in any state: self-harm, present danger, a bare call for help.
+
+        `answered`: the message answers the bot's open yes/no question in words ("no, later"); then
+        danger counts only when its words say so, not on NLU's intent alone. Self-harm always counts.
+        """
         facts = self.facts(signals)
-        return bool(facts["self_harm"] or facts["danger"] or facts["help_call"])
+        if facts["self_harm"] or facts["help_call"]:
+            return True
+        return bool(facts["danger"] and (not answered or signals.danger_now_cue))
 
     def indicators_found(self, answers: Mapping[str, str]) -> list[str]:
         """Indicator keys whose answer means present ('yes'/'no'; 'skip' counts as nothing)."""
@@ -156,6 +170,7 @@ def signals_from(
         previous_intents=tuple(i for i in previous if i),
         danger_confidence=float(ranking.get("report_immediate_danger", 0.0) or 0.0),
         self_harm_confidence=float(ranking.get("report_self_harm", 0.0) or 0.0),
+        child_confidence=float(ranking.get("report_child_at_risk", 0.0) or 0.0),
         minor_cue=cues.minor_cue(text),
         now_cue=cues.now_cue(text),
         danger_now_cue=cues.danger_now_cue(text),

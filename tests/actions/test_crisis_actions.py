@@ -173,3 +173,14 @@ def test_a_basic_language_message_not_understood_gets_the_basic_menu_not_an_urge
     assert names(messages) == ["utter_basic_menu"] and store.list() == []
     _, messages = run(ActionFallback(), tracker([user("??", "nlu_fallback")], slots={"language": "ky"}))
     assert names(messages) == ["utter_basic_menu"]
+
+
+def test_a_request_for_a_person_after_an_offer_opens_the_case_only_when_nlu_is_sure(store):
+    sure = answer_to("utter_offer_caseworker", "i want to talk to a real person", "request_human", awaiting="consent:adult exploitation")
+    sure.latest_message["intent"]["confidence"] = 0.8
+    events, messages = run(ActionYesNo(), sure)
+    assert "utter_case_opened" in names(messages)
+    unsure = answer_to("utter_offer_caseworker", "someone from the team", "request_human", awaiting="consent:adult exploitation", language="en")
+    unsure.latest_message["intent"]["confidence"] = 0.3
+    _, messages = run(ActionYesNo(), unsure)
+    assert names(messages)[0] == "utter_answer_unclear"

@@ -28,3 +28,17 @@ def test_an_old_question_is_no_longer_open():
 
 def test_nothing_pending_and_nothing_risky_leaves_it_to_the_rules():
     assert route(None, "where can i find a doctor", "ask_health", {}, None, [], None) is None
+
+
+def test_a_refusal_that_nlu_reads_as_danger_is_still_a_refusal_but_danger_words_are_not():
+    ranking = {"report_immediate_danger": 0.3}
+    assert route("consent:adult exploitation", "no, later, cant talk now", "report_immediate_danger", ranking, None, [],
+                 "action_triage", "en") == ANSWER
+    assert route("consent:adult exploitation", "no, he is outside my door right now", "report_immediate_danger", ranking, None, [],
+                 "action_triage", "en") == TRIAGE
+    # self-harm is never taken for an answer, whatever words come with it
+    assert route("consent:adult exploitation", "no. i want to die", "deny", {}, None, [], "action_triage", "en") == TRIAGE
+
+
+def test_asking_for_a_person_answers_an_offer():
+    assert route("consent:person asked for", "can i talk to someone", "request_human", {}, None, [], "action_triage", "en") == ANSWER

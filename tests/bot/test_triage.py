@@ -10,8 +10,11 @@ POLICY = default_policy()
 @pytest.mark.parametrize(
     "signals,expected",
     [
-        (Signals("report_child_at_risk"), ("UNICEF", "high", False)),
-        (Signals("report_child_at_risk", danger_confidence=0.4), ("UNICEF", "urgent", False)),
+        (Signals("report_child_at_risk", child_confidence=0.8), ("UNICEF", "high", False)),
+        (Signals("report_child_at_risk", child_confidence=0.8, danger_confidence=0.4), ("UNICEF", "urgent", False)),
+        (Signals("report_child_at_risk", minor_cue=True), ("UNICEF", "high", False)),
+        # NLU unsure and nothing in the words shows a child: an adult's report, consent asked
+        (Signals("report_child_at_risk", child_confidence=0.35), ("IOM", "normal", True)),
         (Signals("report_immediate_danger", age=15), ("UNICEF", "urgent", False)),
         (Signals("report_exploitation", age=16), ("UNICEF", "high", False)),
         (Signals("request_human", age=12), ("UNICEF", "high", False)),
@@ -160,7 +163,7 @@ def test_a_report_about_an_adult_relative_asks_consent_in_words_for_a_reporter()
 def test_a_report_about_a_child_goes_to_unicef_with_reporter_wording():
     from bot.risk.triage import signals_from
 
-    decision = POLICY.decide(signals_from("report_child_at_risk", "my neighbour's boy is 11 and works all night in the kiln", {}, None, []))
+    decision = POLICY.decide(signals_from("report_child_at_risk", "my neighbour has an 11 year old boy who works all night in the kiln", {}, None, []))
     assert (decision.organization, decision.consent, decision.third_party) == ("UNICEF", False, True)
 
 
