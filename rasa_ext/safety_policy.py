@@ -63,7 +63,8 @@ class SafetyFirstPolicy(Policy):
         users = [e for e in tracker.events if isinstance(e, UserUttered)]
         previous = [e.intent_name for e in users[:-1]]
         decided = route(tracker.get_slot("awaiting"), message.text, message.intent_name, ranking,
-                        float(age) if isinstance(age, (int, float)) else None, previous, _action_before_latest_message(tracker))
+                        float(age) if isinstance(age, (int, float)) else None, previous, _action_before_latest_message(tracker),
+                        tracker.get_slot("language"))
         return ACTIONS.get(decided) if decided else None
 
 

@@ -34,6 +34,7 @@ class Signals:
     reporter_cue: bool = False  # the writer speaks about someone else
     parent_cue: bool = False  # ... about their own child
     help_call: bool = False  # the message is only a call for help
+    question: bool = False  # the message asks something ("?", "؟", "？")
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,14 @@ class Policy:
             signals.minor_cue or minor_stated or signals.child_confidence >= self.child_intent_confidence)
         child_words = child_intent or (signals.minor_cue and (reportish or self_harm))
         child = (minor_stated and (reportish or self_harm)) or (child_words and (not adult_stated or signals.reporter_cue))
-        # Present danger: the intent, or phrases of present danger in a report or
-        # an unclear message; for a child, danger ranked second or "now" are enough;
+        # Present danger: the intent, or phrases of present danger in anything but a
+        # question ("3 days without food, the smuggler left us" is a danger whatever NLU
+        # calls it; "what if i am locked in?" is a question); for a child, danger ranked second or "now" are enough;
         # an adult's report with only "now" needs danger ranked as well.
         # A bare "HELP" is asked about first (the `help_call` rule), whatever NLU calls it.
         danger = (
             (intent == "report_immediate_danger" and not signals.help_call)
-            or (signals.danger_now_cue and (reportish or intent in self.unclear_intents or signals.help_call))
+            or (signals.danger_now_cue and (reportish or intent in self.unclear_intents or signals.help_call or not signals.question))
             or (child and (signals.danger_confidence >= self.danger_confidence or signals.now_cue))
             or (intent in self.risk_intents and signals.now_cue and signals.danger_confidence >= self.adult_danger_confidence)
         )
@@ -178,6 +180,7 @@ def signals_from(
         reporter_cue=cues.reporter_cue(text),
         parent_cue=cues.parent_cue(text),
         help_call=cues.help_call_only(text),
+        question=any(mark in text for mark in "?؟？"),
     )
 
 

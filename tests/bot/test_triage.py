@@ -175,3 +175,13 @@ def test_a_bare_call_for_help_asks_before_any_case():
         assert decision is not None and decision.ask == "in_danger" and not decision.organization, text
     report = POLICY.decide(signals_from("report_exploitation", "help my boss took my passport", {}, None, []))
     assert report.ask is None and report.organization == "IOM"
+
+
+def test_danger_words_outside_a_question_are_danger_whatever_nlu_says():
+    from bot.risk.triage import signals_from
+
+    stranded = POLICY.decide(signals_from("ask_rights_smuggled_migrant", "the smuggler left us in the forest and we are locked in, bleeding",
+                                          {"ask_rights_smuggled_migrant": 0.4}, None, []))
+    assert stranded is not None and stranded.priority == "urgent"
+    asked = POLICY.decide(signals_from("ask_rights_smuggled_migrant", "what can i do if i am locked in?", {"ask_rights_smuggled_migrant": 0.4}, None, []))
+    assert asked is None
