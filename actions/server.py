@@ -32,6 +32,11 @@ async def hide_conversation_in_logs(request: Request) -> None:
 
 
 def create_app() -> Sanic:
+    from bot.risk.cues import default_cues
+    from bot.risk.triage import default_policy
+
+    default_cues()  # thousands of phrases to compile (2 s): before the first message, not during a crisis
+    default_policy()
     app = create_action_app("actions", cors_origins=None)
     app.add_route(nlg_route, "/nlg", methods=["POST"])
     app.register_middleware(hide_conversation_in_logs, "request")

@@ -32,6 +32,12 @@ class SafetyFirstPolicy(Policy):
     def get_default_config() -> Dict[Text, Any]:
         return {"priority": 5}  # RulePolicy has 4: a tie at confidence 1.0 goes to this policy
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from bot.risk.cues import default_cues
+
+        default_cues()  # compiled when the model loads, not on the first message
+
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource  # nothing to learn: the decision is data (content/triage*.yml)
 

@@ -31,6 +31,7 @@ class Signals:
     now_cue: bool = False  # weak present-time words ("now")
     danger_now_cue: bool = False  # phrases of present danger ("he is outside", "tonight", "locked in")
     self_harm_cue: bool = False  # phrases of self-harm ("want to die", "end my life")
+    self_harm_idiom: bool = False  # idioms that only sound like it ("dead tired", "dying to see my kids")
     reporter_cue: bool = False  # the writer speaks about someone else
     parent_cue: bool = False  # ... about their own child
     help_call: bool = False  # the message is only a call for help
@@ -67,6 +68,7 @@ class Policy:
         self.adult_danger_confidence = float(data.get("adult_danger_confidence", 0.3))
         self.self_harm_confidence = float(data.get("self_harm_confidence", 0.3))
         self.child_intent_confidence = float(data.get("child_intent_confidence", 0.5))
+        self.idiom_outweighs_below = float(data.get("idiom_outweighs_below", 0.5))
         self.high_priority_indicators = int(data.get("high_priority_indicators", 2))
         self.renotify = {k: dt.timedelta(minutes=float(v)) for k, v in (data.get("renotify_minutes") or {}).items()}
 
@@ -79,11 +81,10 @@ class Policy:
         reportish = intent in self.case_intents or intent == "report_self_harm"
         adult_stated = signals.age is not None and signals.age >= self.minor_age
         minor_stated = signals.age is not None and 0 < signals.age < self.minor_age
-        self_harm = (
-            intent == "report_self_harm"
-            or signals.self_harm_cue
-            or signals.self_harm_confidence >= self.self_harm_confidence
-        )
+        # An idiom of exhaustion outweighs NLU when NLU is unsure, never a self-harm phrase.
+        nlu_self_harm = intent == "report_self_harm" or signals.self_harm_confidence >= self.self_harm_confidence
+        idiom_only = signals.self_harm_idiom and signals.self_harm_confidence < self.idiom_outweighs_below
+        self_harm = signals.self_harm_cue or (nlu_self_harm and not idiom_only)
         # A child needs evidence: a stated age under 18, child words in a report, or NLU
         # sure enough of report_child_at_risk (alone, it took adults' reports of long
         # hours or shared rooms for children). A stated adult age outweighs child words;
@@ -177,6 +178,7 @@ def signals_from(
         now_cue=cues.now_cue(text),
         danger_now_cue=cues.danger_now_cue(text),
         self_harm_cue=cues.self_harm_cue(text),
+        self_harm_idiom=cues.self_harm_idiom(text),
         reporter_cue=cues.reporter_cue(text),
         parent_cue=cues.parent_cue(text),
         help_call=cues.help_call_only(text),

@@ -185,3 +185,12 @@ def test_danger_words_outside_a_question_are_danger_whatever_nlu_says():
     assert stranded is not None and stranded.priority == "urgent"
     asked = POLICY.decide(signals_from("ask_rights_smuggled_migrant", "what can i do if i am locked in?", {"ask_rights_smuggled_migrant": 0.4}, None, []))
     assert asked is None
+
+
+def test_an_idiom_of_exhaustion_outweighs_an_unsure_nlu_but_never_a_self_harm_phrase():
+    from bot.risk.triage import signals_from
+
+    tired = signals_from("report_self_harm", "устала до смерти после смены", {"report_self_harm": 0.25}, None, [])
+    assert POLICY.decide(tired) is None
+    both = signals_from("report_self_harm", "im dead tired and i want to die", {"report_self_harm": 0.25}, None, [])
+    assert POLICY.decide(both).category == "self_harm"
