@@ -9,6 +9,25 @@ import httpx
 from sanic import Sanic
 
 
+def _touchup_once() -> None:
+    """Sanic 21.12 rewrites its protocol class methods ("touchup") at each server
+    start, which fails the second time in one process. Run it once only."""
+    from sanic.touchup import TouchUp
+
+    original = TouchUp.run.__func__  # type: ignore[attr-defined]
+    done: list[bool] = []
+
+    def run_once(cls: type, app: Sanic) -> None:
+        if not done:
+            original(cls, app)
+            done.append(True)
+
+    TouchUp.run = classmethod(run_once)  # type: ignore[assignment]
+
+
+_touchup_once()
+
+
 @contextlib.asynccontextmanager
 async def served(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
     import socket

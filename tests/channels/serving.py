@@ -2,32 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from typing import AsyncIterator
-
-import httpx
-from sanic import Sanic
-
-from bot.bench.serving import served  # noqa: F401  (one implementation for tests and the benchmark)
-
-
-def _touchup_once() -> None:
-    """Sanic 21.12 rewrites its protocol class methods ("touchup") at each server
-    start, which fails the second time in one process. Run it once only."""
-    from sanic.touchup import TouchUp
-
-    original = TouchUp.run.__func__  # type: ignore[attr-defined]
-    done: list[bool] = []
-
-    def run_once(cls: type, app: Sanic) -> None:
-        if not done:
-            original(cls, app)
-            done.append(True)
-
-    TouchUp.run = classmethod(run_once)  # type: ignore[assignment]
-
-
-_touchup_once()
+from bot.bench.serving import served  # noqa: F401  (one implementation for tests and the benchmark; it also runs Sanic's touchup once)
 
 
 def channel_services(tmp_path, store=None, **env):  # type: ignore[no-untyped-def]
