@@ -141,17 +141,20 @@ def cmd_triage_eval(args: argparse.Namespace) -> int:
     """Labelled conversations through the whole dialogue; exit 1 below the targets (make test runs it)."""
     import json
 
-    from bot.bench.triage import evaluate_sets, judge, labelled_sets, report_lines
+    from bot.bench.triage import evaluate_sets, judge, labelled_sets, load_floors, report_lines, unmet_targets
 
     settings = load_settings()
     model = Path(args.model) if getattr(args, "model", None) else train_model(settings.root, env=child_environment(settings))
     failures: list[str] = []
+    floors = load_floors(settings.root)
     results = evaluate_sets(model, labelled_sets(settings.root))
     for name, result in results.items():
         print("\n".join(report_lines(name, result)), flush=True)
         for miss in result["misses"]:
             print("  miss:", json.dumps(miss, ensure_ascii=False), flush=True)
-        failures += [f"{name}: {f}" for f in judge(result["figures"])]
+        failures += [f"{name}: {f}" for f in judge(result["figures"], floors.get(name))]
+        for unmet in unmet_targets(result["figures"]):
+            print(f"  NOT YET AT TARGET ({name} set): {unmet}", flush=True)
     if getattr(args, "json", None):
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     for failure in failures:

@@ -226,16 +226,41 @@ def figures(pairs: Iterable[tuple[Conversation, Outcome]]) -> dict[str, Any]:
     return {name: {"value": _ratio(hit, total), "n": total} for name, (hit, total) in sorted(counts.items())}
 
 
-def judge(result: dict[str, Any]) -> list[str]:
-    """The figures below their targets, as sentences (empty when all hold)."""
+def load_floors(root: Path) -> dict[str, dict[str, float]]:
+    """tests/triage/floors.yml: per set, the level a figure may not fall below while its target is not met yet."""
+    path = root / "tests" / "triage" / "floors.yml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+
+
+def required(name: str, floor: Optional[float]) -> tuple[str, float]:
+    """The bar a figure must clear: its target, or the recorded floor where that is below the target."""
+    sign, target = TARGETS[name]
+    if floor is None:
+        return sign, target
+    return sign, (min(target, floor) if sign == ">=" else max(target, floor))
+
+
+def judge(result: dict[str, Any], floors: Optional[dict[str, float]] = None) -> list[str]:
+    """The figures below their bar (target or floor), as sentences (empty when all hold)."""
     failures = []
-    for name, (sign, target) in TARGETS.items():
+    for name in TARGETS:
         value = (result.get(name) or {}).get("value")
         if value is None:
             continue
-        if (sign == ">=" and value < target) or (sign == "<=" and value > target):
-            failures.append(f"{name} {value} (target {sign} {target}, n={result[name]['n']})")
+        sign, bar = required(name, (floors or {}).get(name))
+        if (sign == ">=" and value < bar) or (sign == "<=" and value > bar):
+            failures.append(f"{name} {value} (must be {sign} {bar}; target {TARGETS[name][1]}, n={result[name]['n']})")
     return failures
+
+
+def unmet_targets(result: dict[str, Any]) -> list[str]:
+    """Figures that clear their floor but not yet the target: printed, so nobody mistakes a floor for the goal."""
+    unmet = []
+    for name, (sign, target) in TARGETS.items():
+        value = (result.get(name) or {}).get("value")
+        if value is not None and ((sign == ">=" and value < target) or (sign == "<=" and value > target)):
+            unmet.append(f"{name} {value} (target {sign} {target})")
+    return unmet
 
 
 def evaluate_sets(model_path: Path, sets: dict[str, list[Conversation]]) -> dict[str, dict[str, Any]]:
