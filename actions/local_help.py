@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions._tracker import latest_metadata
 from bot.content.catalog import default_catalog
 from bot.country import default_country_names
-from bot.directory import default_directory, format_lines
+from bot.directory import ContactLine, default_directory, format_lines
 
 PHONE_REGION_KEY = "phone_region"
 
@@ -38,10 +38,14 @@ def send_emergency(dispatcher: CollectingDispatcher, country: Optional[str], lan
     """Emergency numbers for the country; False (and safe advice) when none are known."""
     directory = default_directory()
     lines = directory.emergency(country) if country and directory.knows(country) else []
+    return _send_numbers(dispatcher, lines, language, "utter_emergency_contacts", "utter_emergency_unknown_country")
+
+
+def _send_numbers(dispatcher: CollectingDispatcher, lines: Sequence[ContactLine], language: Optional[str], found: str, unknown: str) -> bool:
     if lines:
-        dispatcher.utter_message(response="utter_emergency_contacts", contacts=format_lines(lines, default_catalog().labels(language)))
+        dispatcher.utter_message(response=found, contacts=format_lines(lines, default_catalog().labels(language)))
         return True
-    dispatcher.utter_message(response="utter_emergency_unknown_country")
+    dispatcher.utter_message(response=unknown)
     return False
 
 
@@ -50,11 +54,7 @@ def send_crisis(dispatcher: CollectingDispatcher, country: Optional[str], langua
     without a known country, the same warmth, the safe advice and the country question. False then."""
     directory = default_directory()
     lines = directory.crisis(country) if country and directory.knows(country) else []
-    if lines:
-        dispatcher.utter_message(response="utter_self_harm_contacts", contacts=format_lines(lines, default_catalog().labels(language)))
-        return True
-    dispatcher.utter_message(response="utter_self_harm_unknown_country")
-    return False
+    return _send_numbers(dispatcher, lines, language, "utter_self_harm_contacts", "utter_self_harm_unknown_country")
 
 
 def ask_country(dispatcher: CollectingDispatcher, tracker: Tracker, purpose: str) -> List[Dict[Text, Any]]:

@@ -5,33 +5,11 @@ from __future__ import annotations
 import pytest
 
 import actions.triage as triage_module
-import bot.cases.service as service
 from actions.fallback import ActionFallback
 from actions.triage import ActionTriage
 from actions.yes_no import ActionYesNo
-from bot.cases.models import Base
-from bot.cases.responders import Responders
 from bot.cases.spool import EscalationSpool
-from bot.cases.store import CaseStore
-from bot.db import make_engine
-from bot.notify.messages import notification_text
 from tests.actions.helpers import answer_to, bot, run, tracker, user
-
-RESPONDERS = Responders.from_data({"responders": [
-    {"id": "unicef-1", "organization": "UNICEF", "telegram_chat_id": 1},
-    {"id": "iom-1", "organization": "IOM", "telegram_chat_id": 2},
-]})
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    engine = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
-    Base.metadata.create_all(engine)
-    case_store = CaseStore(engine, RESPONDERS, notification_text)
-    monkeypatch.setattr(triage_module, "default_store", lambda: case_store)
-    monkeypatch.setattr(service, "default_store", lambda: case_store)
-    monkeypatch.setattr(triage_module, "default_spool", lambda: EscalationSpool(tmp_path / "spool"))
-    return case_store
 
 
 def names(messages):
