@@ -9,7 +9,7 @@ from actions.fallback import ActionFallback
 from actions.triage import ActionTriage
 from actions.yes_no import ActionYesNo
 from bot.cases.spool import EscalationSpool
-from tests.actions.helpers import answer_to, bot, run, tracker, user
+from tests.actions.helpers import answer_to, run, tracker, user
 
 
 def names(messages):
