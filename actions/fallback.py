@@ -26,9 +26,7 @@ class ActionFallback(Action):
         answered = answer_pending(tracker, dispatcher)
         if answered is not None:
             return answered
-        language = tracker.get_slot("language")
-        catalog = default_catalog()
-        if language in catalog.languages and catalog.languages[language].support == "basic":
+        if default_catalog().is_basic(tracker.get_slot("language")):
             # Little is understood in a basic language: say what it offers (numbers, contacts, a person).
             dispatcher.utter_message(response="utter_basic_menu")
         elif previous_bot_action(tracker) == self.name():

@@ -58,11 +58,7 @@ def ask_again(tracker: Tracker, dispatcher: CollectingDispatcher, awaiting: str)
     policy = default_policy()
     if awaiting.startswith("consent:"):
         decision = policy.rule(awaiting.split(":", 1)[1])
-        third_party = "third-party" in awaiting
         if decision is not None:
-            from dataclasses import replace
-
-            decision = replace(decision, third_party=decision.third_party or third_party)
             dispatcher.utter_message(response=offer_response(decision), choices=yes_no_choices(language))
     elif awaiting.startswith("indicator:"):
         index = int(awaiting.split(":", 1)[1])
@@ -165,10 +161,6 @@ def _answer_consent(tracker: Tracker, dispatcher: CollectingDispatcher, rule_nam
         if not send_emergency(dispatcher, tracker.get_slot("country"), tracker.get_slot("language")):
             events.append(SlotSet("country_asked", True))
         return events
-    if rule_name == "third-party report":
-        from dataclasses import replace
-
-        decision = replace(decision, third_party=True)
     events = open_case(tracker, dispatcher, decision) + [SlotSet("indicator_answers", {})]
     if events and decision.category == "exploitation":
         return events + ask_indicator(dispatcher, 0, tracker.get_slot("language"))

@@ -124,9 +124,7 @@ def not_understood_in_basic_language(tracker: Tracker, signals: Signals, facts: 
     """A basic-language message only NLU calls a report, with low confidence: not understood (issue 13.10).
 
     Self-harm is never dismissed so, whatever its source."""
-    catalog = default_catalog()
-    language = tracker.get_slot("language")
-    if language not in catalog.languages or catalog.languages[language].support != "basic":
+    if not default_catalog().is_basic(tracker.get_slot("language")):
         return False
     if facts["self_harm"] or signals.danger_now_cue or signals.help_call:
         return False

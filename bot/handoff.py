@@ -23,6 +23,8 @@ from bot.cases.store import CaseError, CaseStore
 from bot.content.catalog import default_catalog
 from bot.notify.messages import urgent_flag_text, user_message_text
 
+logger = logging.getLogger(__name__)
+
 
 def crisis_in(text: str) -> Optional[str]:
     """'self_harm' or 'danger' when a message held for a responder shows either (the words alone: NLU does not run)."""
@@ -35,7 +37,6 @@ def crisis_in(text: str) -> Optional[str]:
         return "danger"
     return None
 
-logger = logging.getLogger(__name__)
 
 # A message being sent belongs to one dispatcher for this long; after it, another may send it (its sender died).
 DELIVERY_LEASE = dt.timedelta(seconds=60)

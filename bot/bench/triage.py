@@ -146,24 +146,21 @@ async def _run(model_path: Path, conversations: Sequence[Conversation], concurre
 def run_conversations(model_path: Path, conversations: Sequence[Conversation], concurrency: int = 6) -> list[Outcome]:
     """Each conversation through the real dialogue and action server, on a private database that is thrown away."""
     import bot.cases.service
-    import bot.privacy.erasure as erasure
+    from bot.cases.models import Base
 
     with tempfile.TemporaryDirectory(prefix="helpline-triage-") as folder:
-        saved = {k: os.environ.get(k) for k in _private_home(Path(folder))}
-        os.environ.update(_private_home(Path(folder)))
-        caches = [bot.cases.service.default_store, bot.cases.service.default_spool, getattr(erasure, "default_eraser", None)]
+        home = _private_home(Path(folder))
+        saved = {k: os.environ.get(k) for k in home}
+        os.environ.update(home)
+        caches = (bot.cases.service.default_store, bot.cases.service.default_spool)
         try:
             for cache in caches:
-                if cache is not None and hasattr(cache, "cache_clear"):
-                    cache.cache_clear()
-            from bot.cases.models import Base
-
+                cache.cache_clear()
             Base.metadata.create_all(bot.cases.service.default_store().engine)
             return asyncio.run(_run(model_path, conversations, concurrency))
         finally:
             for cache in caches:
-                if cache is not None and hasattr(cache, "cache_clear"):
-                    cache.cache_clear()
+                cache.cache_clear()
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)

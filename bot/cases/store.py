@@ -210,10 +210,7 @@ class CaseStore:
             holder = self.responders.by_id.get(case.claimed_by or "")
             session.add(CaseEvent(case_id=case.id, kind="urgent_flag", detail={"category": category}))
             if holder is not None:
-                for channel, address in holder.addresses():
-                    session.add(OutboxMessage(case_id=case.id, responder_id=holder.id, channel=channel, address=address,
-                                              kind="urgent_flag", text=flag_text,
-                                              dedupe_key=f"{case.reference}:urgent_flag:{uuid.uuid4().hex}:{channel}"))
+                self._add_for_responder(session, case, holder, "urgent_flag", flag_text, uuid.uuid4().hex)
             session.commit()
             return case
 
@@ -274,14 +271,17 @@ class CaseStore:
         session.flush()
         return added
 
+    @staticmethod
+    def _add_for_responder(session, case: Case, responder: Responder, kind: str, text: str, unique: str) -> None:
+        for channel, address in responder.addresses():
+            session.add(OutboxMessage(case_id=case.id, responder_id=responder.id, channel=channel, address=address,
+                                      kind=kind, text=text, dedupe_key=f"{case.reference}:{kind}:{unique}:{channel}"))
+
     def enqueue_for_responder(self, reference: str, responder_id: str, kind: str, text: str, unique: str) -> None:
         """A message to one responder (a user's message forwarded to the claimer)."""
         responder = self.responders.by_id[responder_id]
         with self.Session() as session:
-            case = self._get(session, reference)
-            for channel, address in responder.addresses():
-                session.add(OutboxMessage(case_id=case.id, responder_id=responder_id, channel=channel, address=address,
-                                          kind=kind, text=text, dedupe_key=f"{reference}:{kind}:{unique}:{channel}"))
+            self._add_for_responder(session, self._get(session, reference), responder, kind, text, unique)
             try:
                 session.commit()
             except IntegrityError:

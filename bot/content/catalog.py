@@ -87,6 +87,10 @@ class Catalog:
         """A supported language code: the given one if known, else the default."""
         return code if code in self.languages else self.default_language
 
+    def is_basic(self, code: str | None) -> bool:
+        """Whether the helpline only understands a little of this language (content/languages.yml `support`)."""
+        return code in self.languages and self.languages[code].support == "basic"
+
     def response_names(self, code: str) -> set[str]:
         return set(self.texts[code].get("responses", {}))
 

@@ -32,8 +32,6 @@ def notification_text(case: Case, kind: str) -> str:
     """The staff message for an outbox row of this kind."""
     templates = _templates()
     template = templates.get(kind) or (templates["sla"] if kind.startswith("sla") else templates["escalated"])
-    if not isinstance(template, str):
-        template = templates["escalated"]
     return template.format(**_fields(case))
 
 

@@ -46,11 +46,9 @@ class Cues:
     def __init__(self, data: Mapping[str, Mapping[str, Any]]) -> None:
         self.age_patterns = [re.compile(p, re.IGNORECASE) for spec in data.values() for p in spec.get("age") or []]
         self.words: dict[str, Optional[re.Pattern[str]]] = {}
-        self.lists: dict[str, set[str]] = {}
         for family in (*FAMILIES, *_EXCEPTIONS.values(), "please"):
             entries = {fold(str(w)).strip() for spec in data.values() for w in spec.get(family) or []}
             entries.discard("")
-            self.lists[family] = entries
             self.words[family] = words_pattern(entries)
         # Answers are read in the conversation's language first: Portuguese "no" means "in the".
         self.answers_by_language = {
@@ -101,11 +99,6 @@ class Cues:
         if pattern is None:
             return False
         return bool(pattern.search(self._strip(family, fold(text))))
-
-    def found(self, family: str, text: str) -> list[str]:
-        """The words of the family the text contains (for tests and explanations)."""
-        pattern = self.words.get(family)
-        return [m.group(1) for m in pattern.finditer(self._strip(family, fold(text)))] if pattern else []
 
     def minor_cue(self, text: str) -> bool:
         return self.has("minor", text)

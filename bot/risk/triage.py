@@ -33,7 +33,6 @@ class Signals:
     self_harm_cue: bool = False  # phrases of self-harm ("want to die", "end my life")
     self_harm_idiom: bool = False  # idioms that only sound like it ("dead tired", "dying to see my kids")
     reporter_cue: bool = False  # the writer speaks about someone else
-    parent_cue: bool = False  # ... about their own child
     help_call: bool = False  # the message is only a call for help
     question: bool = False  # the message asks something ("?", "؟", "？")
 
@@ -132,8 +131,9 @@ class Policy:
                         bool(case.get("consent")), third_party, rule.get("ask"))
 
     def rule(self, name: str) -> Optional[Decision]:
+        """The decision of the named rule, as when its conditions held (a consent answer opens its case)."""
         found = next((r for r in self.rules if r["name"] == name), None)
-        return self.decision(found) if found else None
+        return self.decision(found, third_party=bool((found.get("when") or {}).get("third_party"))) if found else None
 
     def safety(self, signals: Signals, answered: bool = False) -> bool:
         """Whether the message must reach triage in any state: self-harm, present danger, a bare call for help.
@@ -180,7 +180,6 @@ def signals_from(
         self_harm_cue=cues.self_harm_cue(text),
         self_harm_idiom=cues.self_harm_idiom(text),
         reporter_cue=cues.reporter_cue(text),
-        parent_cue=cues.parent_cue(text),
         help_call=cues.help_call_only(text),
         question=any(mark in text for mark in "?؟？"),
     )

@@ -12,11 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
 MODEL = os.environ.get("HELPLINE_E2E_MODEL", "")
 pytestmark = pytest.mark.skipif(not MODEL or not Path(MODEL).is_file(), reason="needs a trained model (run by `helpline test`)")
-TOKEN = "r" * 32
 
 # language: (self-harm message, idiom of exhaustion)
 MESSAGES = {
@@ -32,28 +30,6 @@ MESSAGES = {
     "fa": ("دیگه نمی‌خوام زنده باشم، می‌خوام خودمو بکشم", "امروز از خستگی مردم، دوازده ساعت کار کردم"),
     "bn": ("আমি আর বাঁচতে চাই না, আত্মহত্যা করব", "সারাদিন কাজ করে ক্লান্তিতে মরে যাচ্ছি"),
 }
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    var = tmp_path / "var"
-    var.mkdir()
-    responders = tmp_path / "responders.yml"
-    responders.write_text("responders:\n  - {id: unicef-1, organization: UNICEF, telegram_chat_id: 500}\n"
-                          "  - {id: iom-1, organization: IOM, telegram_chat_id: 600}\n")
-    env = {"HELPLINE_API_TOKEN": TOKEN, "HELPLINE_PSEUDONYM_KEY": "p" * 32, "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-           "HELPLINE_DATABASE_URL": f"sqlite:///{var / 'helpline.db'}", "HELPLINE_TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
-           "HELPLINE_RESPONDERS": str(responders), "HELPLINE_RATE_LIMIT_PER_MINUTE": "1000"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    import bot.cases.service
-    import channels.services
-
-    bot.cases.service.default_store.cache_clear()
-    channels.services.default_services.cache_clear()
-    yield env
-    bot.cases.service.default_store.cache_clear()
-    channels.services.default_services.cache_clear()
 
 
 async def test_self_harm_in_every_full_language_through_rest(home):
@@ -76,21 +52,22 @@ async def test_self_harm_in_every_full_language_through_rest(home):
     from rasa_ext.serve import configure_logging
     from tests.channels.serving import served
 
+    _, env = home
     configure_logging("WARNING")
     catalog = default_catalog()
     assert set(MESSAGES) == {code for code, lang in catalog.languages.items() if lang.support == "full"}
     standin = BotApiStandIn()
     async with served(standin.app) as api, served(create_action_app()) as actions:
-        tracker_store = SQLTrackerStore(Domain.empty(), host=home["HELPLINE_TRACKER_STORE_URL"])
+        tracker_store = SQLTrackerStore(Domain.empty(), host=env["HELPLINE_TRACKER_STORE_URL"])
         agent = Agent.load(MODEL, generator=EndpointConfig(f"{actions.base_url}/nlg"), tracker_store=tracker_store,
                            lock_store=InMemoryLockStore(), action_endpoint=EndpointConfig(f"{actions.base_url}/webhook"))
         app = Sanic("e2e_crisis_rest")
-        app.blueprint(RestInput(TOKEN).blueprint(agent.handle_message), url_prefix="/webhooks/rest")
+        app.blueprint(RestInput(env["HELPLINE_API_TOKEN"]).blueprint(agent.handle_message), url_prefix="/webhooks/rest")
         store = default_store()
         Base.metadata.create_all(store.engine)
         async with served(app) as client:
             async def say(sender: str, text: str) -> list[str]:
-                response = await client.post(f"/webhooks/rest/webhook?token={TOKEN}", json={"sender": sender, "message": text})
+                response = await client.post(f"/webhooks/rest/webhook?token={env['HELPLINE_API_TOKEN']}", json={"sender": sender, "message": text})
                 assert response.status_code == 200
                 return [m["text"] for m in response.json()]
 

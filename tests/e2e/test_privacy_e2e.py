@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
 MODEL = os.environ.get("HELPLINE_E2E_MODEL", "")
 pytestmark = pytest.mark.skipif(not MODEL or not Path(MODEL).is_file(), reason="needs a trained model (run by `helpline test`)")
@@ -52,28 +51,6 @@ def tables_containing(urls: list[str], needle: str) -> set[str]:
                         found.add(table)
         engine.dispose()
     return found
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    var = tmp_path / "var"
-    (var / "log").mkdir(parents=True)
-    responders = tmp_path / "responders.yml"
-    responders.write_text("responders:\n  - {id: unicef-1, organization: UNICEF, telegram_chat_id: 500}\n"
-                          "  - {id: iom-1, organization: IOM, telegram_chat_id: 600}\n")
-    env = {"HELPLINE_API_TOKEN": "t" * 32, "HELPLINE_PSEUDONYM_KEY": "p" * 32, "HELPLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-           "HELPLINE_DATABASE_URL": f"sqlite:///{var / 'helpline.db'}", "HELPLINE_TRACKER_STORE_URL": f"sqlite:///{var / 'tracker.db'}",
-           "HELPLINE_RESPONDERS": str(responders), "HELPLINE_RATE_LIMIT_PER_MINUTE": "100"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    import bot.cases.service
-    import channels.services
-
-    bot.cases.service.default_store.cache_clear()
-    channels.services.default_services.cache_clear()
-    yield tmp_path, env
-    bot.cases.service.default_store.cache_clear()
-    channels.services.default_services.cache_clear()
 
 
 async def test_nothing_identifying_leaks_and_erasure_leaves_only_counts(home):
