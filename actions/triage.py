@@ -128,8 +128,23 @@ def not_understood_in_basic_language(tracker: Tracker, signals: Signals, facts: 
         return False
     if facts["self_harm"] or signals.danger_now_cue or signals.help_call:
         return False
+    if facts["child"] and signals.age is not None and signals.age < default_policy().minor_age:
+        return False  # "I am 14, the owner does not pay me": a child's words, whatever NLU's confidence
     confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
     return confidence < BASIC_LANGUAGE_MIN_CONFIDENCE
+
+
+def question_answer(tracker: Tracker) -> str:
+    """The answer of the topic NLU ranks first among the questions (content/topics.yml), else the menu."""
+    catalog = default_catalog()
+    if catalog.is_basic(tracker.get_slot("language")):
+        return "utter_basic_menu"
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    for item in sorted(ranking, key=lambda r: -float(r.get("confidence") or 0.0)):
+        topic = catalog.topic_of_intent(str(item.get("name") or ""))
+        if topic is not None:
+            return topic.response
+    return "utter_how_can_help"
 
 
 class ActionTriage(Action):
@@ -143,6 +158,9 @@ class ActionTriage(Action):
         language = tracker.get_slot("language")
         if decision is None:
             dispatcher.utter_message(response="utter_how_can_help")
+            return []
+        if decision.answer == "question":
+            dispatcher.utter_message(response=question_answer(tracker))
             return []
         facts = policy.facts(signals)
         if not_understood_in_basic_language(tracker, signals, facts):

@@ -150,8 +150,11 @@ def cmd_triage_eval(args: argparse.Namespace) -> int:
     results = evaluate_sets(model, labelled_sets(settings.root))
     for name, result in results.items():
         print("\n".join(report_lines(name, result)), flush=True)
-        for miss in result["misses"]:
-            print("  miss:", json.dumps(miss, ensure_ascii=False), flush=True)
+        if name == "heldout" and not getattr(args, "show_heldout_misses", False):
+            print(f"  ({len(result['misses'])} misses not shown: the held-out set stays blind; --show-heldout-misses)")
+        else:
+            for miss in result["misses"]:
+                print("  miss:", json.dumps(miss, ensure_ascii=False), flush=True)
         failures += [f"{name}: {f}" for f in judge(result["figures"], floors.get(name))]
         for unmet in unmet_targets(result["figures"]):
             print(f"  NOT YET AT TARGET ({name} set): {unmet}", flush=True)
@@ -279,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     triage_eval = sub.add_parser("triage-eval", help="self-harm, urgent, UNICEF and IOM recall, refusals, false escalations on labelled conversations")
     triage_eval.add_argument("--model", help="a trained model (default: train if needed)")
     triage_eval.add_argument("--json", help="also write the full results to this file")
+    triage_eval.add_argument("--show-heldout-misses", action="store_true",
+                             help="print the blind held-out set's misses too (then it is no longer blind)")
     triage_eval.set_defaults(func=cmd_triage_eval)
     sub.add_parser("doctor", help="check settings, secrets, databases, model, channels").set_defaults(func=cmd_doctor)
     purge_parser = sub.add_parser("purge", help="delete message texts past the retention period (idempotent)")

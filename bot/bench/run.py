@@ -22,6 +22,7 @@ from bot.bench import charts
 from bot.bench import langid as langid_bench
 from bot.bench import nlu as nlu_bench
 from bot.bench import smscost
+from bot.bench.triage import SET_NAMES as TRIAGE_SETS
 from bot.bench.data import Labelled, heldout
 from bot.content.catalog import default_catalog
 from bot.language.model import trained_model
@@ -224,7 +225,7 @@ def triage_rows(safety: dict[str, Any]) -> list[dict[str, Any]]:
     from bot.bench.triage import FIGURE_NAMES, TARGETS as TRIAGE_TARGETS
 
     rows = []
-    for name in ("heldout", "existing"):
+    for name in TRIAGE_SETS:
         for figure in FIGURE_NAMES:
             row = (safety.get(name) or {}).get("figures", {}).get(figure)
             if row is None:
@@ -319,12 +320,12 @@ def markdown(report: dict[str, Any]) -> str:
     from bot.bench.triage import report_lines
 
     lines += ["", "## Safety", "", "Labelled conversations (tests/triage) through the whole dialogue (bot/bench/triage.py):", "", "```"]
-    for name in ("heldout", "existing"):
+    for name in TRIAGE_SETS:
         if name in safety:
             lines += report_lines(name, safety[name])
     lines += ["```", "", "Notification time, child report on Telegram -> UNICEF responder (local stand-in Bot API): "
               + ", ".join(f"{k} {v}" for k, v in safety["notification"].items()), ""]
-    lines += [f"- miss ({name}): {json.dumps(m, ensure_ascii=False)}" for name in ("heldout", "existing") for m in (safety.get(name) or {}).get("misses", [])]
+    lines += [f"- miss ({name}): {json.dumps(m, ensure_ascii=False)}" for name in TRIAGE_SETS if name != "heldout" for m in (safety.get(name) or {}).get("misses", [])]
     lines += ["", "## Speed and load", "", "![speed](speed.png)", "",
               "| target | concurrent | conversations | messages | errors | p50 ms | p95 ms | p99 ms | msg/s |", "|---|---|---|---|---|---|---|---|---|"]
     for label, runs in report["speed"]["runs"].items():

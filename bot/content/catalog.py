@@ -109,6 +109,9 @@ class Catalog:
     def topic_of_response(self, name: str | None) -> Topic | None:
         return self._topic_by_response.get(name or "")
 
+    def topic_of_intent(self, intent: str | None) -> Topic | None:
+        return next((t for t in self.topics.values() if t.intent == intent), None)
+
     def labels(self, code: str | None) -> dict[str, str]:
         """All labels in the language, the default language's where one is missing."""
         return {**self.texts[self.default_language].get("labels", {}), **self.texts[self.language(code)].get("labels", {})}

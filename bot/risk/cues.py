@@ -23,9 +23,9 @@ from bot.text import menu_number, words_pattern
 MIN_AGE, MAX_AGE = 3, 99
 
 # Word families read from each language file (see content/triage_cues/README.md).
-FAMILIES = ("minor", "now", "danger_now", "self_harm", "reporter", "parent", "help_call", "yes", "no", "skip")
+FAMILIES = ("minor", "now", "soon", "danger_now", "question", "self_harm", "reporter", "parent", "help_call", "yes", "no", "skip")
 # Families whose false hits are hidden by a list of longer words or idioms first.
-_EXCEPTIONS = {"minor": "minor_not", "self_harm": "self_harm_not"}
+_EXCEPTIONS = {"minor": "minor_not", "self_harm": "self_harm_not", "danger_now": "danger_not"}
 _ANSWERS = ("yes", "no", "skip")
 # What may surround a bare call for help and still leave it bare: punctuation, emoji, "please".
 _FILLER = re.compile(r"[\W_\d]+", re.UNICODE)
@@ -40,6 +40,24 @@ def yaml_keys(data: Mapping[Any, Any]) -> dict[str, Any]:
 def fold(text: str) -> str:
     """Lowercase NFC, apostrophes unified, so that lists need one spelling of each."""
     return unicodedata.normalize("NFC", (text or "").lower()).replace("’", "'").replace("`", "'")
+
+
+# Arabizi writes letters with digits ("3aychek", "7ad", "a5adha"): such a digit is no number,
+# unless the letters after it are a unit of age ("14ans", "3yrs", "5sal").
+_ARABIZI_DIGITS = "235679"
+_AGE_UNITS = ("ans", "an", "yrs", "yr", "years", "year", "yo", "y", "anos", "ano", "let", "goda", "god", "sal", "saal",
+              "sala", "sana", "bochor", "bochhor", "bochor", "barsa", "barsh", "baras", "jash", "jashta", "jashtamyn")
+_LATIN_RUN = re.compile(r"[a-z]+")
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """A one-digit "age" that is a letter of an Arabizi word ("ey 3aychek": 3 = ع)."""
+    if end - start != 1 or text[start] not in _ARABIZI_DIGITS:
+        return False
+    if start > 0 and "a" <= text[start - 1] <= "z":
+        return True
+    run = _LATIN_RUN.match(text, end)
+    return bool(run) and run.group(0) not in _AGE_UNITS
 
 
 class Cues:
@@ -79,7 +97,7 @@ class Cues:
                     value = int(match.group("age"))  # int() reads Arabic-Indic, Persian, Devanagari and Bengali digits
                 except (ValueError, IndexError):
                     continue
-                if MIN_AGE <= value <= MAX_AGE:
+                if MIN_AGE <= value <= MAX_AGE and not _inside_word(folded, *match.span("age")):
                     found.append(value)
         return found
 
@@ -106,8 +124,20 @@ class Cues:
     def now_cue(self, text: str) -> bool:
         return self.has("now", text)
 
+    def soon_cue(self, text: str) -> bool:
+        return self.has("soon", text)
+
     def danger_now_cue(self, text: str) -> bool:
         return self.has("danger_now", text)
+
+    def asks_rule(self, text: str) -> bool:
+        """Words that ask whether something is legal or allowed, "?" or not ("is that legal", "шо по закону")."""
+        return self.has("question", text)
+
+    def danger_denied(self, text: str) -> bool:
+        """Words that say there is no danger now ("no estoy en peligro", "i'm safe", "kono bipod nai")."""
+        pattern = self.words.get("danger_not")
+        return bool(pattern and pattern.search(fold(text)))
 
     def self_harm_cue(self, text: str) -> bool:
         return self.has("self_harm", text)
@@ -177,14 +207,20 @@ def read_answer(text: str, intent: Optional[str], cues: Optional[Cues] = None, q
     """A reply to a yes/no question: the number (1 yes, 2 no, 3 skip), the person's words, else NLU's affirm/deny.
 
     To "are you in danger right now?" a refusal phrase ("I'm scared", "not now") is not a no:
-    only the number, NLU's deny or a plain yes count there; anything else is asked again.
+    only the number, NLU's deny, a plain no as the first word ("no tranqui, solo quiero saber...")
+    or words that deny danger ("i'm safe") count there; anything else is asked again.
     """
     number = menu_number(text)
     if number is not None:
         return {1: "yes", 2: "no", 3: "skip"}.get(number)
-    found = (cues or default_cues()).answer(text, language)
-    if question == "in_danger" and found == "no" and intent != "deny":
-        return None
+    cues = cues or default_cues()
+    found = cues.answer(text, language)
+    if question == "in_danger" and found == "no" and intent != "deny" and not cues.danger_denied(text):
+        first = next((w for w in re.split(r"[\W_]+", fold(text)) if w), "")
+        if cues.answer(first, language) != "no":
+            return None
+    if question == "in_danger" and found is None and cues.danger_denied(text):
+        return "no"
     if found is not None:
         return found
     if intent == "affirm":

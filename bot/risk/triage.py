@@ -22,6 +22,7 @@ from bot.settings import PROJECT_ROOT
 @dataclass(frozen=True)
 class Signals:
     intent: Optional[str]
+    intent_confidence: float = 0.0  # NLU confidence of `intent`
     age: Optional[float] = None  # youngest age stated in an age expression (this message, else earlier)
     previous_intents: tuple[str, ...] = ()
     danger_confidence: float = 0.0  # NLU confidence of report_immediate_danger for this message
@@ -29,12 +30,15 @@ class Signals:
     child_confidence: float = 0.0  # NLU confidence of report_child_at_risk for this message
     minor_cue: bool = False  # words that show a child (content/triage_cues/)
     now_cue: bool = False  # weak present-time words ("now")
+    soon_cue: bool = False  # danger in the next hours or this very moment ("tonight", "right now", "in an hour")
     danger_now_cue: bool = False  # phrases of present danger ("he is outside", "tonight", "locked in")
     self_harm_cue: bool = False  # phrases of self-harm ("want to die", "end my life")
     self_harm_idiom: bool = False  # idioms that only sound like it ("dead tired", "dying to see my kids")
     reporter_cue: bool = False  # the writer speaks about someone else
+    parent_cue: bool = False  # the writer is a parent or relative of a child
     help_call: bool = False  # the message is only a call for help
     question: bool = False  # the message asks something ("?", "؟", "？")
+    asks_rule: bool = False  # it asks whether something is legal or allowed, with or without "?"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Decision:
     consent: bool
     third_party: bool = False  # the writer reports about someone else: reporter wording, "third-party report" on the case
     ask: Optional[str] = None  # a question to ask before any case ("in_danger" after a bare call for help)
+    answer: Optional[str] = None  # "question": answer the question the message asks, open no case
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,11 @@ class Policy:
         self.indicators = [Indicator(i["key"], i["question"], str(i["found_if"])) for i in data.get("indicators", [])]
         self.danger_confidence = float(data.get("danger_confidence", 0.25))
         self.adult_danger_confidence = float(data.get("adult_danger_confidence", 0.3))
+        self.adult_soon_danger_confidence = float(data.get("adult_soon_danger_confidence", 0.15))
         self.self_harm_confidence = float(data.get("self_harm_confidence", 0.3))
         self.child_intent_confidence = float(data.get("child_intent_confidence", 0.5))
         self.idiom_outweighs_below = float(data.get("idiom_outweighs_below", 0.5))
+        self.question_outweighs_below = float(data.get("question_outweighs_below", 0.5))
         self.high_priority_indicators = int(data.get("high_priority_indicators", 2))
         self.renotify = {k: dt.timedelta(minutes=float(v)) for k, v in (data.get("renotify_minutes") or {}).items()}
 
@@ -100,11 +107,21 @@ class Policy:
         danger = (
             (intent == "report_immediate_danger" and not signals.help_call)
             or (signals.danger_now_cue and (reportish or intent in self.unclear_intents or signals.help_call or not signals.question))
-            or (child and (signals.danger_confidence >= self.danger_confidence or signals.now_cue))
+            or (child and (signals.danger_confidence >= self.danger_confidence or signals.now_cue or signals.soon_cue))
             or (intent in self.risk_intents and signals.now_cue and signals.danger_confidence >= self.adult_danger_confidence)
+            or (intent in self.risk_intents and signals.soon_cue and signals.danger_confidence >= self.adult_soon_danger_confidence)
+        )
+        # A question that NLU only half takes for a report ("dead tired, 14 hours, is that legal?",
+        # a parent's "my daughter was born here, can she see a doctor?") is answered, not made a
+        # case; never when self-harm or danger shows, nor when a child writes about themselves.
+        question_only = (
+            (signals.question or signals.asks_rule) and reportish and intent != "request_human" and not self_harm and not danger
+            and signals.intent_confidence < self.question_outweighs_below
+            and (not child or (signals.parent_cue and not signals.danger_now_cue))
         )
         return {
             "intent": intent,
+            "question_only": bool(question_only),
             "self_harm": self_harm,
             "danger": danger,
             "child": bool(child),
@@ -128,7 +145,7 @@ class Policy:
     def decision(self, rule: Mapping[str, Any], third_party: bool = False) -> Decision:
         case = rule.get("case") or {}
         return Decision(rule["name"], case.get("organization", ""), case.get("priority", ""), case.get("category", ""),
-                        bool(case.get("consent")), third_party, rule.get("ask"))
+                        bool(case.get("consent")), third_party, rule.get("ask"), rule.get("answer"))
 
     def rule(self, name: str) -> Optional[Decision]:
         """The decision of the named rule, as when its conditions held (a consent answer opens its case)."""
@@ -169,6 +186,7 @@ def signals_from(
     stated = cues.age(text)
     return Signals(
         intent=intent,
+        intent_confidence=float(ranking.get(intent or "", 0.0) or 0.0),
         age=float(stated) if stated is not None else age,
         previous_intents=tuple(i for i in previous if i),
         danger_confidence=float(ranking.get("report_immediate_danger", 0.0) or 0.0),
@@ -176,12 +194,15 @@ def signals_from(
         child_confidence=float(ranking.get("report_child_at_risk", 0.0) or 0.0),
         minor_cue=cues.minor_cue(text),
         now_cue=cues.now_cue(text),
+        soon_cue=cues.soon_cue(text),
         danger_now_cue=cues.danger_now_cue(text),
         self_harm_cue=cues.self_harm_cue(text),
         self_harm_idiom=cues.self_harm_idiom(text),
         reporter_cue=cues.reporter_cue(text),
+        parent_cue=cues.parent_cue(text),
         help_call=cues.help_call_only(text),
         question=any(mark in text for mark in "?؟？"),
+        asks_rule=cues.asks_rule(text),
     )
 
 

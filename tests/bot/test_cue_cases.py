@@ -18,6 +18,9 @@ CHECKS = {
     "parent": ("parent_cue", True),
     "help_call": ("help_call_only", True), "not_help_call": ("help_call_only", False),
     "minor": ("minor_cue", True), "not_minor": ("minor_cue", False),
+    "soon": ("soon_cue", True), "not_soon": ("soon_cue", False),
+    "question": ("asks_rule", True), "not_question": ("asks_rule", False),
+    "danger_denied": ("danger_denied", True),
 }
 
 

@@ -65,11 +65,54 @@ def test_signs_of_a_child_give_the_benefit_of_the_doubt():
     assert POLICY.decide(signals).organization == "UNICEF"
 
 
-def test_now_makes_a_child_report_urgent_and_an_adult_report_only_with_danger_ranked():
+def test_present_danger_makes_a_child_report_urgent():
     from bot.risk.triage import signals_from
 
     child = signals_from("report_child_at_risk", "a girl of 11 is locked in the truck now", {"report_immediate_danger": 0.1}, None, [])
     assert POLICY.decide(child).priority == "urgent"
+    tonight = signals_from("report_child_at_risk", "i am 13, tonight my stepfather will hand me to some men", {"report_immediate_danger": 0.1}, None, [])
+    assert POLICY.decide(tonight).priority == "urgent"
+    story = signals_from("report_child_at_risk", "my daughter is 13, her uncle took her to the city and she works in a house",
+                         {"report_child_at_risk": 0.6, "report_immediate_danger": 0.05}, None, [])
+    assert (POLICY.decide(story).organization, POLICY.decide(story).priority) == ("UNICEF", "high")
+
+
+def test_an_adult_report_with_only_numbers_is_not_taken_for_a_child_by_nlu():
+    from bot.risk.triage import signals_from
+
+    adult = signals_from("report_child_at_risk", "from nepal working in qatar 12 hrs 7 days, 14 men in 1 room, company took passport",
+                         {"report_child_at_risk": 0.62}, None, [])
+    assert (POLICY.decide(adult).organization, POLICY.decide(adult).consent) == ("IOM", True)
+
+
+@pytest.mark.parametrize("text,intent,ranking", [
+    ("estoy muerta del cansancio, 14 horas en la finca, eso es legal?", "report_child_at_risk",
+     {"report_child_at_risk": 0.22, "ask_work_rights": 0.18}),
+    ("cette chaleur me tue, on travaille sur le toit a 45 degrés a doha, ya une pause obligatoire ?", "report_exploitation",
+     {"report_exploitation": 0.46, "ask_work_rights": 0.16}),
+    ("minha filha nasceu no brasil e eu sou venezuelana, ela tem direito ao sus?", "report_child_at_risk",
+     {"report_child_at_risk": 0.35, "ask_health": 0.16}),
+])
+def test_a_question_nlu_only_half_takes_for_a_report_is_answered_without_a_case(text, intent, ranking):
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from(intent, text, ranking, None, []))
+    assert decision is not None and decision.answer == "question" and not decision.organization
+
+
+@pytest.mark.parametrize("text,intent,ranking,expected", [
+    # a child writing about themselves, even as a question
+    ("tengo 15 y el patron no me paga, eso es legal?", "report_child_at_risk", {"report_child_at_risk": 0.3}, "UNICEF"),
+    # NLU sure of the report
+    ("my boss took my passport and keeps it, is that legal?", "report_exploitation", {"report_exploitation": 0.8}, "IOM"),
+    # danger words
+    ("they locked us in and left, what do we do?", "report_exploitation", {"report_exploitation": 0.3}, "IOM"),
+])
+def test_a_question_that_is_also_a_report_still_gets_its_route(text, intent, ranking, expected):
+    from bot.risk.triage import signals_from
+
+    decision = POLICY.decide(signals_from(intent, text, ranking, None, []))
+    assert decision is not None and decision.answer is None and decision.organization == expected
     adult_calm = signals_from("report_exploitation", "now i work 16 hours and no pay", {"report_immediate_danger": 0.05}, None, [])
     assert POLICY.decide(adult_calm).priority == "normal" and POLICY.decide(adult_calm).consent
     adult_chased = signals_from("report_exploitation", "the boss men are chasing me now", {"report_immediate_danger": 0.35}, None, [])
