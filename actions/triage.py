@@ -62,11 +62,6 @@ def yes_no_choices(language: Optional[str], skip: bool = False) -> list[tuple[in
     return choices + [(3, labels["skip"])] if skip else choices
 
 
-def wait_minutes(priority: str) -> int:
-    deadline = default_policy().renotify.get(priority)
-    return int(deadline.total_seconds() // 60) if deadline else 60
-
-
 def _announcement(decision: Decision, organization: str, priority: str) -> str:
     if decision.category == "self_harm":
         return "utter_case_self_harm"
@@ -100,7 +95,7 @@ def open_case(tracker: Tracker, dispatcher: CollectingDispatcher, decision: Deci
         dispatcher.utter_message(response="utter_case_already_open", reference=case.reference, organization=case.organization)
     else:
         dispatcher.utter_message(response=_announcement(decision, case.organization, case.priority), reference=case.reference,
-                                 organization=case.organization, minutes=wait_minutes(case.priority))
+                                 organization=case.organization)
     return [SlotSet("case_reference", case.reference), SlotSet("case_organization", case.organization),
             SlotSet("case_priority", case.priority)]
 

@@ -141,7 +141,7 @@ def cmd_triage_eval(args: argparse.Namespace) -> int:
     """Labelled conversations through the whole dialogue; exit 1 below the targets (make test runs it)."""
     import json
 
-    from bot.bench.triage import evaluate_sets, judge, labelled_sets, load_floors, report_lines, unmet_targets
+    from bot.bench.triage import BLIND_SET, evaluate_sets, judge, labelled_sets, load_floors, report_lines, unmet_targets
 
     settings = load_settings()
     model = Path(args.model) if getattr(args, "model", None) else train_model(settings.root, env=child_environment(settings))
@@ -150,7 +150,7 @@ def cmd_triage_eval(args: argparse.Namespace) -> int:
     results = evaluate_sets(model, labelled_sets(settings.root))
     for name, result in results.items():
         print("\n".join(report_lines(name, result)), flush=True)
-        if name == "heldout" and not getattr(args, "show_heldout_misses", False):
+        if name == BLIND_SET and not getattr(args, "show_heldout_misses", False):
             print(f"  ({len(result['misses'])} misses not shown: the held-out set stays blind; --show-heldout-misses)")
         else:
             for miss in result["misses"]:

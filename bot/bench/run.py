@@ -22,7 +22,7 @@ from bot.bench import charts
 from bot.bench import langid as langid_bench
 from bot.bench import nlu as nlu_bench
 from bot.bench import smscost
-from bot.bench.triage import SET_NAMES as TRIAGE_SETS
+from bot.bench.triage import BLIND_SET, SET_NAMES as TRIAGE_SETS
 from bot.bench.data import Labelled, heldout
 from bot.content.catalog import default_catalog
 from bot.language.model import trained_model
@@ -222,7 +222,7 @@ def _row(figure: str, value: Any, target: str, ok: Optional[bool]) -> dict[str, 
 
 def triage_rows(safety: dict[str, Any]) -> list[dict[str, Any]]:
     """The triage figures of both labelled sets with the targets of issue 13 (bot/bench/triage.py)."""
-    from bot.bench.triage import FIGURE_NAMES, TARGETS as TRIAGE_TARGETS
+    from bot.bench.triage import FIGURE_NAMES, TARGETS as TRIAGE_TARGETS, meets
 
     rows = []
     for name in TRIAGE_SETS:
@@ -231,7 +231,7 @@ def triage_rows(safety: dict[str, Any]) -> list[dict[str, Any]]:
             if row is None:
                 continue
             target = TRIAGE_TARGETS.get(figure)
-            ok = None if target is None or row["value"] is None else (row["value"] >= target[1] if target[0] == ">=" else row["value"] <= target[1])
+            ok = None if target is None or row["value"] is None else meets(target[0], row["value"], target[1])
             rows.append(_row(f"{figure.replace('_', ' ')} ({name} set, n={row['n']})", row["value"],
                              f"{target[0]} {target[1]}" if target else "(reported)", ok))
     return rows
@@ -325,7 +325,7 @@ def markdown(report: dict[str, Any]) -> str:
             lines += report_lines(name, safety[name])
     lines += ["```", "", "Notification time, child report on Telegram -> UNICEF responder (local stand-in Bot API): "
               + ", ".join(f"{k} {v}" for k, v in safety["notification"].items()), ""]
-    lines += [f"- miss ({name}): {json.dumps(m, ensure_ascii=False)}" for name in TRIAGE_SETS if name != "heldout" for m in (safety.get(name) or {}).get("misses", [])]
+    lines += [f"- miss ({name}): {json.dumps(m, ensure_ascii=False)}" for name in TRIAGE_SETS if name != BLIND_SET for m in (safety.get(name) or {}).get("misses", [])]
     lines += ["", "## Speed and load", "", "![speed](speed.png)", "",
               "| target | concurrent | conversations | messages | errors | p50 ms | p95 ms | p99 ms | msg/s |", "|---|---|---|---|---|---|---|---|---|"]
     for label, runs in report["speed"]["runs"].items():

@@ -85,14 +85,15 @@ def _label_of(expect: dict[str, Any]) -> str:
 # training data nor the other sets, and its misses are not printed by default (reading them
 # would make it one more set to tune on). "second" was the held-out set of session 4; its
 # misses were read and worked on, so it is now a development set like the first one.
-SET_NAMES = ("heldout", "second", "existing")
+BLIND_SET = "heldout"
+SET_NAMES = (BLIND_SET, "second", "existing")
 
 
 def labelled_sets(root: Path) -> dict[str, list[Conversation]]:
     """The project's labelled sets: the first one (tests/triage/conversations_*.yml), second/ and heldout/."""
     folder = root / "tests" / "triage"
     return {
-        "heldout": [c for p in sorted((folder / "heldout").glob("*.yml")) for c in load_conversations(p)],
+        BLIND_SET: [c for p in sorted((folder / BLIND_SET).glob("*.yml")) for c in load_conversations(p)],
         "second": [c for p in sorted((folder / "second").glob("*.yml")) for c in load_conversations(p)],
         "existing": [c for p in sorted(folder.glob("conversations*.yml")) for c in load_conversations(p)],
     }
@@ -245,6 +246,11 @@ def required(name: str, floor: Optional[float]) -> tuple[str, float]:
     return sign, (min(target, floor) if sign == ">=" else max(target, floor))
 
 
+def meets(sign: str, value: float, bar: float) -> bool:
+    """Whether a figure clears its bar (">=" for recalls, "<=" for false escalations)."""
+    return value >= bar if sign == ">=" else value <= bar
+
+
 def judge(result: dict[str, Any], floors: Optional[dict[str, float]] = None) -> list[str]:
     """The figures below their bar (target or floor), as sentences (empty when all hold)."""
     failures = []
@@ -253,7 +259,7 @@ def judge(result: dict[str, Any], floors: Optional[dict[str, float]] = None) -> 
         if value is None:
             continue
         sign, bar = required(name, (floors or {}).get(name))
-        if (sign == ">=" and value < bar) or (sign == "<=" and value > bar):
+        if not meets(sign, value, bar):
             failures.append(f"{name} {value} (must be {sign} {bar}; target {TARGETS[name][1]}, n={result[name]['n']})")
     return failures
 
@@ -263,7 +269,7 @@ def unmet_targets(result: dict[str, Any]) -> list[str]:
     unmet = []
     for name, (sign, target) in TARGETS.items():
         value = (result.get(name) or {}).get("value")
-        if value is not None and ((sign == ">=" and value < target) or (sign == "<=" and value > target)):
+        if value is not None and not meets(sign, value, target):
             unmet.append(f"{name} {value} (target {sign} {target})")
     return unmet
 

@@ -46,7 +46,7 @@ def fold(text: str) -> str:
 # unless the letters after it are a unit of age ("14ans", "3yrs", "5sal").
 _ARABIZI_DIGITS = "235679"
 _AGE_UNITS = ("ans", "an", "yrs", "yr", "years", "year", "yo", "y", "anos", "ano", "let", "goda", "god", "sal", "saal",
-              "sala", "sana", "bochor", "bochhor", "bochor", "barsa", "barsh", "baras", "jash", "jashta", "jashtamyn")
+              "sala", "sana", "bochor", "bochhor", "barsa", "barsh", "baras", "jash", "jashta", "jashtamyn")
 _LATIN_RUN = re.compile(r"[a-z]+")
 
 
@@ -136,16 +136,14 @@ class Cues:
 
     def danger_denied(self, text: str) -> bool:
         """Words that say there is no danger now ("no estoy en peligro", "i'm safe", "kono bipod nai")."""
-        pattern = self.words.get("danger_not")
-        return bool(pattern and pattern.search(fold(text)))
+        return self.has("danger_not", text)
 
     def self_harm_cue(self, text: str) -> bool:
         return self.has("self_harm", text)
 
     def self_harm_idiom(self, text: str) -> bool:
         """An idiom of exhaustion, longing or exaggeration ("dead tired", "устала до смерти")."""
-        pattern = self.words.get("self_harm_not")
-        return bool(pattern and pattern.search(fold(text)))
+        return self.has("self_harm_not", text)
 
     def reporter_cue(self, text: str) -> bool:
         return self.has("reporter", text) or self.has("parent", text)
